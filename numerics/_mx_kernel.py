@@ -1,0 +1,2 @@
+def supports(blocks, element):
+    return False

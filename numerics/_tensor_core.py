@@ -1,0 +1,344 @@
+"""Bit-exact models of NVIDIA tensor-core dot products with an fp32 accumulator.
+
+    >>> a = np.array([[1.0, 2.0**-30]]); b = np.array([[1.0, 1.0]])
+    >>> tensor_core_dot(np.tile(a, 8), np.tile(b, 8), np.float32(0), "b200", "fp16")
+    array([8.], dtype=float32)
+
+The exact sum is 8 + 2^-27, but the alignment window keeps only 25 bits below the
+leading bit of the largest term, so each 2^-30 product is cut to zero before the sum.
+
+One hardware block ("FMA group") computes ``sum(a_i * b_i) + c`` for ``fma_group_size``
+products:
+
+1. Products are exact. A product keeps the unnormalised significand ``sa * sb`` in
+   [1, 4) and the exponent ``ea + eb`` (subnormal inputs use the format's emin); with
+   ``normalise_products`` it is renormalised to [1, 2) first.
+2. Alignment: the largest exponent ``E`` among the non-zero terms (products, plus c when
+   ``c_joins == "alignment"``), raised to ``alignment_exponent_floor``, fixes a window that
+   keeps ``23 + extra_alignment_bits`` fraction bits below 2^E. Each term is cut to that
+   window on its own, in sign-magnitude, by ``alignment_rounding``: rtz (truncation, the
+   hardware) or rne. The cut terms are summed exactly (no carry is ever lost).
+3. The sum is normalised and rounded to ``result_fraction_bits`` fraction bits by
+   ``result_rounding``, with fp32's exponent range (subnormals below 2^-126, inf when the
+   magnitude reaches 2^128, an exact zero is +0).
+
+With ``c_joins == "after_products"`` steps 2-3 run on the products alone (rounded by
+``product_sum_rounding``), and c is added afterwards by one correctly rounded fp32
+addition (rounded by ``result_rounding``). For k > ``fma_group_size`` the groups run in
+order and each group's rounded result is the next group's c. NaN in any product or in c,
+inf * 0, or infinities of both signs give NaN; otherwise an infinite product or c gives
+that infinity (decided on the whole row, before any group runs).
+
+Sources: Khattak & Mikaitis, "Accurate Models of NVIDIA Tensor Cores" (arXiv 2512.07004)
+and its MATLAB model (north-numerical-computing/MATLAB-tensor-core, read for behaviour
+only); the presets were then fitted bit-exactly to that repository's H100/B200 validation
+vectors (see ``tensor_core_model``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .formats import FloatFormat, get_format
+
+__all__ = ["TensorCoreModel", "tensor_core_dot", "tensor_core_model"]
+
+_FP32_FRACTION_BITS = 23
+_FP32_EMIN = -126
+_FP32_OVERFLOW = 2.0**128
+_NO_EXPONENT = -(1 << 20)  # alignment exponent of a zero term: never the largest
+_ADD_GUARD_BITS = 3  # guard, round and sticky: enough for a correctly rounded 2-term add
+_ROUNDINGS = ("rne", "rtz")
+_C_JOINS = ("after_products", "alignment")
+
+
+@dataclass(frozen=True)
+class TensorCoreModel:
+    """Parameters of one tensor-core accumulation pipeline (fp32 accumulator and result).
+
+    in_format: name of the a/b element format (a signed float format of ``formats``).
+    fma_group_size: products summed in one hardware block; k must be a multiple of it.
+    extra_alignment_bits: fraction bits kept in the alignment window beyond fp32's 23,
+        counted below the leading bit of the largest term (neab; negative keeps fewer).
+    alignment_rounding: how a term is cut to the window: "rtz" (truncate) or "rne".
+    normalise_products: align products as [1, 2) significands (True) or as the raw
+        [1, 4) significand product at exponent ea + eb (False, the hardware).
+    c_joins: "alignment" (c is one more term of every group's window) or
+        "after_products" (the group's product sum is rounded to an fp32 value first, and
+        c is added by a separate correctly rounded fp32 addition).
+    product_sum_rounding: rounding of the product sum when c joins after the products.
+    result_fraction_bits: fraction bits kept in each group's result (23 = fp32).
+    result_rounding: rounding of each group's result: "rtz" or "rne".
+    alignment_exponent_floor: the window's top exponent is at least this.
+    flush_subnormal_inputs: subnormal a, b and c count as zero.
+    flush_subnormal_output: results below 2^-126 in magnitude become +0.
+    """
+
+    in_format: str
+    fma_group_size: int
+    extra_alignment_bits: int
+    alignment_rounding: str = "rtz"
+    normalise_products: bool = False
+    c_joins: str = "alignment"
+    product_sum_rounding: str = "rtz"
+    result_fraction_bits: int = _FP32_FRACTION_BITS
+    result_rounding: str = "rtz"
+    alignment_exponent_floor: int = -133
+    flush_subnormal_inputs: bool = False
+    flush_subnormal_output: bool = False
+
+    def __post_init__(self):
+        fmt = get_format(self.in_format)
+        if not (isinstance(fmt, FloatFormat) and fmt.signed and fmt.has_subnormals):
+            raise ValueError(f"in_format must be a signed float format, not {self.in_format!r}")
+        _check_int("fma_group_size", self.fma_group_size, 1, 1024)
+        _check_int("extra_alignment_bits", self.extra_alignment_bits, -22, 26)
+        _check_int("result_fraction_bits", self.result_fraction_bits, 1, _FP32_FRACTION_BITS)
+        _check_int("alignment_exponent_floor", self.alignment_exponent_floor, -1100, 1100)
+        for name in ("alignment_rounding", "product_sum_rounding", "result_rounding"):
+            _check_choice(name, getattr(self, name), _ROUNDINGS)
+        _check_choice("c_joins", self.c_joins, _C_JOINS)
+
+    @property
+    def window_fraction_bits(self) -> int:
+        """Fraction bits kept below the leading bit of the largest term."""
+        return _FP32_FRACTION_BITS + self.extra_alignment_bits
+
+    def dot(self, a, b, c) -> np.ndarray:
+        """``sum_i a_i * b_i + c`` as this tensor core returns it; see ``tensor_core_dot``."""
+        return _dot(self, a, b, c)
+
+
+def _check_int(name: str, value, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in {low}..{high}, not {value!r}")
+
+
+def _check_choice(name: str, value, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(sorted(allowed))}, not {value!r}")
+
+
+def _presets() -> dict[tuple[str, str], TensorCoreModel]:
+    """Fitted to every row of the published H100/B200 validation vectors."""
+    h100_fp8 = dict(fma_group_size=32, extra_alignment_bits=-10, result_fraction_bits=13)
+    b200_fp8 = dict(
+        fma_group_size=32, extra_alignment_bits=2, c_joins="after_products",
+        product_sum_rounding="rtz", result_rounding="rne",
+    )  # fmt: skip
+    wide = dict(fma_group_size=16, extra_alignment_bits=2)
+    presets = {}
+    for fmt in ("fp8_e4m3fn", "fp8_e5m2"):
+        presets["h100", fmt] = TensorCoreModel(fmt, **h100_fp8)
+        presets["b200", fmt] = TensorCoreModel(fmt, **b200_fp8)
+    for device in ("b200", "h100"):
+        for fmt in ("bf16", "fp16"):
+            presets[device, fmt] = TensorCoreModel(fmt, **wide)
+    return presets
+
+
+_PRESETS = _presets()
+DEVICES = tuple(sorted({device for device, _ in _PRESETS}))
+IN_FORMATS = tuple(sorted({fmt for _, fmt in _PRESETS}))
+
+
+def tensor_core_model(device: str, in_format: str) -> TensorCoreModel:
+    """The preset for ``device`` ("b200", "h100") and ``in_format``, fp32 output.
+
+    All presets: exact products kept unnormalised, truncating alignment, fp32 range.
+    - fp16, bf16 (both GPUs): 16 products per group, 2 extra alignment bits, c in the
+      window, result rounded toward zero (the published model).
+    - H100 fp8: 32 products per group, -10 extra bits (13 fraction bits in the window),
+      result cut to 13 fraction bits toward zero (the published model; the data has
+      c = 0, so where c joins is the published choice, unverified).
+    - B200 fp8: 32 products per group, 2 extra bits, products alone rounded toward zero
+      to fp32, then c added with round-to-nearest-even. The published model (c in the
+      window, rtz) matches only ~64% of the B200 fp8 rows; this one matches all.
+    """
+    _check_choice("device", device, DEVICES)
+    _check_choice("in_format", in_format, IN_FORMATS)
+    return _PRESETS[device, in_format]
+
+
+def tensor_core_dot(a, b, c, device: str | TensorCoreModel, in_format: str | None = None):
+    """``sum_i a_i * b_i + c`` as the device's tensor core returns it, bit for bit.
+
+    a, b: arrays of shape (..., k) (any float dtype) holding values of ``in_format``;
+    k must be a multiple of the model's ``fma_group_size``. c: fp32 values broadcastable
+    to shape (...). device: "b200" or "h100" with ``in_format`` (see
+    ``tensor_core_model``), or a ``TensorCoreModel`` (then ``in_format`` may be omitted).
+    Returns float32 of shape (...).
+    """
+    if isinstance(device, TensorCoreModel):
+        if in_format not in (None, device.in_format):
+            raise ValueError(f"in_format {in_format!r} contradicts the model's "
+                             f"{device.in_format!r}")  # fmt: skip
+        return _dot(device, a, b, c)
+    return _dot(tensor_core_model(device, in_format), a, b, c)
+
+
+def _dot(model: TensorCoreModel, a, b, c) -> np.ndarray:
+    a, b, c = _validated_inputs(model, a, b, c)
+    batch_shape, k = a.shape[:-1], a.shape[-1]
+    a, b, c = a.reshape(-1, k), b.reshape(-1, k), c.reshape(-1)
+    special, special_value = _special_results(a, b, c)
+    fmt = get_format(model.in_format)
+    if model.flush_subnormal_inputs:
+        a, b, c = _flush(a, fmt.emin), _flush(b, fmt.emin), _flush(c, _FP32_EMIN)
+    prod_sig, prod_exp, prod_lsb = _products(model, fmt, a, b)
+    acc = np.where(np.isfinite(c), c, 0.0).astype(np.float32)
+    for start in range(0, k, model.fma_group_size):
+        group = slice(start, start + model.fma_group_size)
+        step = _group(model, prod_sig[:, group], prod_exp[:, group], prod_lsb[:, group], acc)
+        acc = np.where(np.isfinite(acc), step, acc)  # an overflowed group stays inf
+    acc = np.where(special, special_value, acc).astype(np.float32)
+    return acc.reshape(batch_shape)
+
+
+def _validated_inputs(model, a, b, c):
+    a, b = _float_array(a, "a"), _float_array(b, "b")
+    if a.shape != b.shape or a.ndim == 0:
+        raise ValueError(f"a and b must have the same shape (..., k), not {a.shape} and {b.shape}")
+    k = a.shape[-1]
+    if k == 0 or k % model.fma_group_size:
+        raise ValueError(f"k (the last axis of a and b) must be a positive multiple of the FMA "
+                         f"group size {model.fma_group_size}, not {k}")  # fmt: skip
+    c = _float_array(c, "c")
+    try:
+        c = np.broadcast_to(c, a.shape[:-1])
+    except ValueError:
+        raise ValueError(f"c must broadcast to shape {a.shape[:-1]}, not {c.shape}") from None
+    _check_representable(a, "a", model.in_format)
+    _check_representable(b, "b", model.in_format)
+    _check_representable(c, "c", "fp32")
+    return a, b, c
+
+
+def _float_array(x, name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{name} must be a float array, not {x.dtype}")
+    return x.astype(np.float64)
+
+
+def _check_representable(x: np.ndarray, name: str, format_name: str) -> None:
+    fmt = get_format(format_name)
+    finite = np.where(np.isfinite(x), x, 0.0)
+    sig, _ = _decompose(finite, fmt.mantissa_bits, fmt.emin, exact=False)
+    bad = (sig != np.floor(sig)) | (np.abs(finite) > fmt.max_value)
+    bad |= (np.isinf(x) & (not fmt.has_inf)) | (np.isnan(x) & (not fmt.has_nan))
+    if bad.any():
+        raise ValueError(f"{name} must hold {format_name} values, not {x[bad].flat[0]!r}")
+
+
+def _special_results(a, b, c) -> tuple[np.ndarray, np.ndarray]:
+    """(rows with a NaN or infinite result, that result), decided on the whole row."""
+    special = ~(np.isfinite(a).all(-1) & np.isfinite(b).all(-1) & np.isfinite(c))
+    if not special.any():
+        return special, np.zeros(c.shape)
+    with np.errstate(invalid="ignore"):
+        terms = np.concatenate([a * b, c[:, None]], axis=-1)
+    pos, neg = (terms == np.inf).any(-1), (terms == -np.inf).any(-1)
+    nan = np.isnan(terms).any(-1) | (pos & neg)
+    return special, np.where(nan, np.nan, np.where(pos, np.inf, -np.inf))
+
+
+def _flush(x: np.ndarray, emin: int) -> np.ndarray:
+    return np.where(np.abs(x) < 2.0**emin, 0.0, x)
+
+
+def _decompose(x: np.ndarray, mantissa_bits: int, emin: int, exact: bool = True):
+    """x = sig * 2^(exp - mantissa_bits) with exp >= emin the leading-bit exponent."""
+    _, e = np.frexp(x)
+    exp = np.maximum(e.astype(np.int64) - 1, emin)
+    sig = np.ldexp(x, mantissa_bits - exp)
+    return (sig.astype(np.int64) if exact else sig), exp
+
+
+def _products(model, fmt, a, b):
+    """Exact products as (signed significand, alignment exponent, lsb exponent)."""
+    finite_a, finite_b = np.where(np.isfinite(a), a, 0.0), np.where(np.isfinite(b), b, 0.0)
+    sig_a, exp_a = _decompose(finite_a, fmt.mantissa_bits, fmt.emin)
+    sig_b, exp_b = _decompose(finite_b, fmt.mantissa_bits, fmt.emin)
+    sig, exp = sig_a * sig_b, exp_a + exp_b
+    lsb = exp - 2 * fmt.mantissa_bits
+    if model.normalise_products:
+        exp = exp + (np.abs(sig) >> (2 * fmt.mantissa_bits + 1) > 0)
+    return sig, exp, lsb
+
+
+def _group(model, sig, exp, lsb, c):
+    """One FMA group: products (n, g) plus c (n,) -> float32 (n,)."""
+    c_sig, c_exp = _decompose(c.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
+    c_lsb = c_exp - _FP32_FRACTION_BITS
+    if model.c_joins == "alignment":
+        sig, exp, lsb = (np.concatenate([x, y[:, None]], axis=-1)
+                         for x, y in ((sig, c_sig), (exp, c_exp), (lsb, c_lsb)))  # fmt: skip
+    total, window_lsb = _aligned_sum(
+        sig, exp, lsb, model.window_fraction_bits,
+        model.alignment_rounding, model.alignment_exponent_floor,
+    )  # fmt: skip
+    if model.c_joins == "alignment":
+        return _round_result(total, window_lsb, model, model.result_rounding)
+    products = _round_result(total, window_lsb, model, model.product_sum_rounding)
+    return _add_fp32(products, c_sig, c_exp, c_lsb, model)
+
+
+def _add_fp32(x: np.ndarray, c_sig, c_exp, c_lsb, model) -> np.ndarray:
+    """Correctly rounded x + c (x: float32, c decomposed), rounded by result_rounding."""
+    x_sig, x_exp = _decompose(x.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
+    sig = np.stack([x_sig, c_sig], axis=-1)
+    exp = np.stack([x_exp, c_exp], axis=-1)
+    lsb = np.stack([x_exp - _FP32_FRACTION_BITS, c_lsb], axis=-1)
+    total, window_lsb = _aligned_sum(
+        sig, exp, lsb, _FP32_FRACTION_BITS + _ADD_GUARD_BITS, "sticky", _FP32_EMIN
+    )
+    result = _round_result(total, window_lsb, model, model.result_rounding)
+    return np.where(np.isfinite(x), result, x)
+
+
+def _aligned_sum(sig, exp, lsb, fraction_bits: int, rounding: str, exp_floor: int):
+    """Sum of terms sig * 2^lsb, each cut to the window below the largest exponent.
+
+    Returns (sum, window_lsb): the exact sum of the cut terms is sum * 2^window_lsb.
+    """
+    top = np.where(sig == 0, _NO_EXPONENT, exp).max(axis=-1)
+    window_lsb = np.maximum(top, exp_floor) - fraction_bits
+    cut = _shift_magnitude(np.abs(sig), lsb - window_lsb[:, None], rounding)
+    return (np.sign(sig) * cut).sum(axis=-1), window_lsb
+
+
+def _shift_magnitude(mag: np.ndarray, shift: np.ndarray, rounding: str) -> np.ndarray:
+    """mag * 2^shift rounded to an integer ("rtz", "rne", or "sticky": rtz | lost bits)."""
+    left = np.left_shift(mag, np.clip(shift, 0, 62))
+    right_by = np.clip(-shift, 0, 63)
+    kept = np.right_shift(mag, right_by)
+    lost = mag - np.left_shift(kept, right_by)
+    if rounding == "rne":
+        half = np.left_shift(1, np.maximum(right_by - 1, 0)) * (right_by > 0)
+        kept = kept + ((lost > half) | ((lost == half) & (half > 0) & (kept & 1 == 1)))
+    elif rounding == "sticky":
+        kept = kept | (lost != 0)
+    return np.where(shift >= 0, left, kept)
+
+
+def _bit_length(mag: np.ndarray) -> np.ndarray:
+    """Exact bit length of non-negative int64 values (float64 frexp can round up)."""
+    _, n = np.frexp(mag.astype(np.float64))
+    n = n.astype(np.int64)
+    return n - (np.right_shift(mag, np.maximum(n - 1, 0)) == 0) * (mag > 0)
+
+
+def _round_result(total, window_lsb, model, rounding: str) -> np.ndarray:
+    """total * 2^window_lsb rounded to result_fraction_bits in fp32's range -> float32."""
+    mag = np.abs(total)
+    leading = window_lsb + _bit_length(mag) - 1
+    quantum = np.maximum(leading, _FP32_EMIN) - model.result_fraction_bits
+    kept = _shift_magnitude(mag, window_lsb - quantum, rounding)
+    value = np.ldexp(kept.astype(np.float64), quantum)
+    value = np.where(value >= _FP32_OVERFLOW, np.inf, value)
+    if model.flush_subnormal_output:
+        value = np.where(value < 2.0**_FP32_EMIN, 0.0, value)
+    return np.where(total < 0, -value, value).astype(np.float32)

@@ -1,0 +1,3 @@
+"""rtl_models layer: filled in by its own issue (see ARCHITECTURE.md)."""
+
+__all__: list[str] = []
