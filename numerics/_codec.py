@@ -23,7 +23,8 @@ def as_float_array(x, what: str) -> np.ndarray:
         raise ValueError(
             f"{what} must hold real numbers (float16/32/64 or integers), not {arr.dtype}"
         )
-    return arr.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # widening NaN payloads of ml_dtypes types warns
+        return arr.astype(np.float64)
 
 
 def _nan_inputs(fmt, values: np.ndarray, nan: str) -> np.ndarray:

@@ -43,4 +43,4 @@ def mx_shared_exponent(amax, rule: str, elem_emax: int, elem_max: float, elem_mb
         return e + carried - elem_emax
     ratio = (amax.astype(np.float32) / np.float32(elem_max)).astype(np.float64)
     r = floor_log2(ratio)
-    return r + (ratio != np.ldexp(1.0, r))
+    return np.where(ratio == 0, -127, r + (ratio != np.ldexp(1.0, r)))

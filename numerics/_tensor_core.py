@@ -1,11 +1,11 @@
 """Bit-exact models of NVIDIA tensor-core dot products with an fp32 accumulator.
 
-    >>> a = np.array([[1.0, 2.0**-30]]); b = np.array([[1.0, 1.0]])
-    >>> tensor_core_dot(np.tile(a, 8), np.tile(b, 8), np.float32(0), "b200", "fp16")
-    array([8.], dtype=float32)
+    >>> a = np.array([1.0] + [2.0**-13] * 15)
+    >>> float(tensor_core_dot(a, a, np.float32(0.0), "h100", "fp16"))
+    1.0
 
-The exact sum is 8 + 2^-27, but the alignment window keeps only 25 bits below the
-leading bit of the largest term, so each 2^-30 product is cut to zero before the sum.
+Rounded once, the exact sum 1 + 15 * 2^-26 gives 1 + 2^-23; the tensor core keeps only
+25 fraction bits below the largest product (2^0), so each 2^-26 product is cut to zero.
 
 One hardware block ("FMA group") computes ``sum(a_i * b_i) + c`` for ``fma_group_size``
 products:
@@ -52,6 +52,7 @@ _NO_EXPONENT = -(1 << 20)  # alignment exponent of a zero term: never the larges
 _ADD_GUARD_BITS = 3  # guard, round and sticky: enough for a correctly rounded 2-term add
 _ROUNDINGS = ("rne", "rtz")
 _C_JOINS = ("after_products", "alignment")
+_CHUNK_PRODUCTS = 1 << 15  # rows are processed in chunks of about this many products
 
 
 @dataclass(frozen=True)
@@ -180,57 +181,53 @@ def tensor_core_dot(a, b, c, device: str | TensorCoreModel, in_format: str | Non
 
 
 def _dot(model: TensorCoreModel, a, b, c) -> np.ndarray:
-    a, b, c = _validated_inputs(model, a, b, c)
-    batch_shape, k = a.shape[:-1], a.shape[-1]
-    a, b, c = a.reshape(-1, k), b.reshape(-1, k), c.reshape(-1)
+    a, b, c, batch_shape = _as_rows(model, a, b, c)
+    rows = max(1, _CHUNK_PRODUCTS // a.shape[-1])
+    out = np.empty(c.shape, np.float32)
+    for start in range(0, c.shape[0], rows):  # cache-sized chunks: about twice as fast
+        part = slice(start, start + rows)
+        out[part] = _dot_rows(model, a[part], b[part], c[part])
+    return out.reshape(batch_shape)
+
+
+def _dot_rows(model: TensorCoreModel, a, b, c) -> np.ndarray:
+    """The model on float64 a, b of shape (n, k) and c of shape (n,); float32 (n,)."""
     special, special_value = _special_results(a, b, c)
     fmt = get_format(model.in_format)
     if model.flush_subnormal_inputs:
         a, b, c = _flush(a, fmt.emin), _flush(b, fmt.emin), _flush(c, _FP32_EMIN)
     prod_sig, prod_exp, prod_lsb = _products(model, fmt, a, b)
-    acc = np.where(np.isfinite(c), c, 0.0).astype(np.float32)
-    for start in range(0, k, model.fma_group_size):
+    acc = np.where(special, 0.0, c).astype(np.float32)
+    for start in range(0, a.shape[-1], model.fma_group_size):
         group = slice(start, start + model.fma_group_size)
         step = _group(model, prod_sig[:, group], prod_exp[:, group], prod_lsb[:, group], acc)
         acc = np.where(np.isfinite(acc), step, acc)  # an overflowed group stays inf
-    acc = np.where(special, special_value, acc).astype(np.float32)
-    return acc.reshape(batch_shape)
+    return np.where(special, special_value, acc).astype(np.float32)
 
 
-def _validated_inputs(model, a, b, c):
+def _as_rows(model, a, b, c):
+    """float64 a, b of shape (n, k), c of shape (n,), and the batch shape (...)."""
     a, b = _float_array(a, "a"), _float_array(b, "b")
     if a.shape != b.shape or a.ndim == 0:
         raise ValueError(f"a and b must have the same shape (..., k), not {a.shape} and {b.shape}")
-    k = a.shape[-1]
+    batch_shape, k = a.shape[:-1], a.shape[-1]
     if k == 0 or k % model.fma_group_size:
         raise ValueError(f"k (the last axis of a and b) must be a positive multiple of the FMA "
                          f"group size {model.fma_group_size}, not {k}")  # fmt: skip
     c = _float_array(c, "c")
     try:
-        c = np.broadcast_to(c, a.shape[:-1])
+        c = np.broadcast_to(c, batch_shape)
     except ValueError:
-        raise ValueError(f"c must broadcast to shape {a.shape[:-1]}, not {c.shape}") from None
-    _check_representable(a, "a", model.in_format)
-    _check_representable(b, "b", model.in_format)
-    _check_representable(c, "c", "fp32")
-    return a, b, c
+        raise ValueError(f"c must broadcast to shape {batch_shape}, not {c.shape}") from None
+    _checked_fields(c, "c", get_format("fp32"))
+    return a.reshape(-1, k), b.reshape(-1, k), c.reshape(-1), batch_shape
 
 
 def _float_array(x, name: str) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype.kind != "f":
         raise ValueError(f"{name} must be a float array, not {x.dtype}")
-    return x.astype(np.float64)
-
-
-def _check_representable(x: np.ndarray, name: str, format_name: str) -> None:
-    fmt = get_format(format_name)
-    finite = np.where(np.isfinite(x), x, 0.0)
-    sig, _ = _decompose(finite, fmt.mantissa_bits, fmt.emin, exact=False)
-    bad = (sig != np.floor(sig)) | (np.abs(finite) > fmt.max_value)
-    bad |= (np.isinf(x) & (not fmt.has_inf)) | (np.isnan(x) & (not fmt.has_nan))
-    if bad.any():
-        raise ValueError(f"{name} must hold {format_name} values, not {x[bad].flat[0]!r}")
+    return x.astype(np.float64, copy=False)
 
 
 def _special_results(a, b, c) -> tuple[np.ndarray, np.ndarray]:
@@ -249,19 +246,36 @@ def _flush(x: np.ndarray, emin: int) -> np.ndarray:
     return np.where(np.abs(x) < 2.0**emin, 0.0, x)
 
 
-def _decompose(x: np.ndarray, mantissa_bits: int, emin: int, exact: bool = True):
-    """x = sig * 2^(exp - mantissa_bits) with exp >= emin the leading-bit exponent."""
+def _decompose(x: np.ndarray, mantissa_bits: int, emin: int):
+    """x = sig * 2^(exp - mantissa_bits), exp >= emin the leading-bit exponent; sig float64."""
     _, e = np.frexp(x)
-    exp = np.maximum(e.astype(np.int64) - 1, emin)
-    sig = np.ldexp(x, mantissa_bits - exp)
-    return (sig.astype(np.int64) if exact else sig), exp
+    exp = np.maximum(e - 1, emin)  # int32: numpy's fast ldexp path
+    return np.ldexp(x, mantissa_bits - exp), exp.astype(np.int64)
+
+
+def _fields(x: np.ndarray, mantissa_bits: int, emin: int):
+    """(int64 significand, exponent) of x; inf and NaN count as 0 (handled per row)."""
+    sig, exp = _decompose(np.where(np.isfinite(x), x, 0.0), mantissa_bits, emin)
+    return sig.astype(np.int64), exp
+
+
+def _checked_fields(x: np.ndarray, name: str, fmt: FloatFormat):
+    """(int64 significand, exponent) of x, which must hold values of fmt (inf/NaN -> 0)."""
+    finite = np.isfinite(x)
+    values = np.where(finite, x, 0.0)
+    sig, exp = _decompose(values, fmt.mantissa_bits, fmt.emin)
+    bad = (sig != np.floor(sig)) | (np.abs(values) > fmt.max_value)
+    if not (fmt.has_inf and fmt.has_nan):
+        bad |= (np.isinf(x) & (not fmt.has_inf)) | (np.isnan(x) & (not fmt.has_nan))
+    if bad.any():
+        raise ValueError(f"{name} must hold {fmt.name} values, not {float(x[bad].flat[0])!r}")
+    return sig.astype(np.int64), exp
 
 
 def _products(model, fmt, a, b):
     """Exact products as (signed significand, alignment exponent, lsb exponent)."""
-    finite_a, finite_b = np.where(np.isfinite(a), a, 0.0), np.where(np.isfinite(b), b, 0.0)
-    sig_a, exp_a = _decompose(finite_a, fmt.mantissa_bits, fmt.emin)
-    sig_b, exp_b = _decompose(finite_b, fmt.mantissa_bits, fmt.emin)
+    sig_a, exp_a = _checked_fields(a, "a", fmt)
+    sig_b, exp_b = _checked_fields(b, "b", fmt)
     sig, exp = sig_a * sig_b, exp_a + exp_b
     lsb = exp - 2 * fmt.mantissa_bits
     if model.normalise_products:
@@ -270,12 +284,11 @@ def _products(model, fmt, a, b):
 
 
 def _group(model, sig, exp, lsb, c):
-    """One FMA group: products (n, g) plus c (n,) -> float32 (n,)."""
-    c_sig, c_exp = _decompose(c.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
-    c_lsb = c_exp - _FP32_FRACTION_BITS
+    """One FMA group: products (n, g) plus float32 c (n,) -> float32 (n,)."""
+    c_sig, c_exp = _fields(c.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
     if model.c_joins == "alignment":
-        sig, exp, lsb = (np.concatenate([x, y[:, None]], axis=-1)
-                         for x, y in ((sig, c_sig), (exp, c_exp), (lsb, c_lsb)))  # fmt: skip
+        sig, exp = np.column_stack([sig, c_sig]), np.column_stack([exp, c_exp])
+        lsb = np.column_stack([lsb, c_exp - _FP32_FRACTION_BITS])
     total, window_lsb = _aligned_sum(
         sig, exp, lsb, model.window_fraction_bits,
         model.alignment_rounding, model.alignment_exponent_floor,
@@ -283,15 +296,14 @@ def _group(model, sig, exp, lsb, c):
     if model.c_joins == "alignment":
         return _round_result(total, window_lsb, model, model.result_rounding)
     products = _round_result(total, window_lsb, model, model.product_sum_rounding)
-    return _add_fp32(products, c_sig, c_exp, c_lsb, model)
+    return _add_fp32(products, c_sig, c_exp, model)
 
 
-def _add_fp32(x: np.ndarray, c_sig, c_exp, c_lsb, model) -> np.ndarray:
-    """Correctly rounded x + c (x: float32, c decomposed), rounded by result_rounding."""
-    x_sig, x_exp = _decompose(x.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
-    sig = np.stack([x_sig, c_sig], axis=-1)
-    exp = np.stack([x_exp, c_exp], axis=-1)
-    lsb = np.stack([x_exp - _FP32_FRACTION_BITS, c_lsb], axis=-1)
+def _add_fp32(x: np.ndarray, c_sig, c_exp, model) -> np.ndarray:
+    """Correctly rounded x + c (float32 x, decomposed fp32 c), by result_rounding."""
+    x_sig, x_exp = _fields(x.astype(np.float64), _FP32_FRACTION_BITS, _FP32_EMIN)
+    sig, exp = np.column_stack([x_sig, c_sig]), np.column_stack([x_exp, c_exp])
+    lsb = exp - _FP32_FRACTION_BITS
     total, window_lsb = _aligned_sum(
         sig, exp, lsb, _FP32_FRACTION_BITS + _ADD_GUARD_BITS, "sticky", _FP32_EMIN
     )
@@ -315,12 +327,13 @@ def _shift_magnitude(mag: np.ndarray, shift: np.ndarray, rounding: str) -> np.nd
     left = np.left_shift(mag, np.clip(shift, 0, 62))
     right_by = np.clip(-shift, 0, 63)
     kept = np.right_shift(mag, right_by)
-    lost = mag - np.left_shift(kept, right_by)
-    if rounding == "rne":
-        half = np.left_shift(1, np.maximum(right_by - 1, 0)) * (right_by > 0)
-        kept = kept + ((lost > half) | ((lost == half) & (half > 0) & (kept & 1 == 1)))
-    elif rounding == "sticky":
-        kept = kept | (lost != 0)
+    if rounding != "rtz":
+        lost = mag - np.left_shift(kept, right_by)
+        if rounding == "rne":
+            half = np.left_shift(1, np.maximum(right_by - 1, 0)) * (right_by > 0)
+            kept = kept + ((lost > half) | ((lost == half) & (half > 0) & (kept & 1 == 1)))
+        else:
+            kept = kept | (lost != 0)
     return np.where(shift >= 0, left, kept)
 
 
@@ -337,7 +350,7 @@ def _round_result(total, window_lsb, model, rounding: str) -> np.ndarray:
     leading = window_lsb + _bit_length(mag) - 1
     quantum = np.maximum(leading, _FP32_EMIN) - model.result_fraction_bits
     kept = _shift_magnitude(mag, window_lsb - quantum, rounding)
-    value = np.ldexp(kept.astype(np.float64), quantum)
+    value = np.ldexp(kept.astype(np.float64), quantum.astype(np.int32))
     value = np.where(value >= _FP32_OVERFLOW, np.inf, value)
     if model.flush_subnormal_output:
         value = np.where(value < 2.0**_FP32_EMIN, 0.0, value)
