@@ -8,6 +8,7 @@ accumulator models, L-Mul, bit-serial multiplication and error metrics.
     896.0
 """
 
+from ._tensor_core import TensorCoreModel, tensor_core_dot, tensor_core_model
 from .accumulate import ExactFP32, FixedPoint, SequentialFMA32, dot, mx_dot_general
 from .bitmod import BITMOD_TYPES, BitModType
 from .bitserial import BitSerialResult, bitserial_multiply
@@ -39,6 +40,7 @@ __all__ = [
     "IntFormat",
     "QuantizedTensor",
     "SequentialFMA32",
+    "TensorCoreModel",
     "bitserial_multiply",
     "dot",
     "error_metrics",
@@ -50,5 +52,7 @@ __all__ = [
     "qsnr_db",
     "quantize",
     "scheme_error",
+    "tensor_core_dot",
+    "tensor_core_model",
     "test_tensor",
 ]

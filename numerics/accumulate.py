@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._rounding import ROUNDING_MODES, round_magnitude
+from ._tensor_core import TensorCoreModel
 
 
 def _round_to_odd(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -119,10 +120,20 @@ def dot(a, b, accumulator=None, c=None) -> np.ndarray:
     """sum_i a_i * b_i (+ c) along the last axis with ``accumulator`` (default ExactFP32).
 
     a, b hold values of formats with at most 26 significant bits (fp16, bf16 and every
-    narrower format), so their float64 products are exact.
+    narrower format), so their float64 products are exact. A ``TensorCoreModel`` (see
+    ``tensor_core_model``) sees a and b themselves, since it aligns each product at the
+    sum of its operands' exponents.
     """
+    if isinstance(accumulator, TensorCoreModel):
+        return _tensor_core(accumulator, a, b, c)
     products = np.asarray(a, np.float64) * np.asarray(b, np.float64)
     return (accumulator or ExactFP32()).accumulate(products, c)
+
+
+def _tensor_core(model: TensorCoreModel, a, b, c) -> np.ndarray:
+    shape = np.broadcast_shapes(np.shape(a)[:-1], np.shape(b)[:-1])
+    c = np.zeros(shape, np.float32) if c is None else np.broadcast_to(np.float32(c), shape)
+    return model.dot(a, b, c)
 
 
 def _block_values(q):
@@ -138,6 +149,7 @@ def _block_values(q):
 def mx_dot_general(qa, qb, accumulator=None, block_accumulator=None, c=None) -> np.ndarray:
     """OCP MX DotGeneral: sum over blocks j of X_A,j * X_B,j * sum_i P_A,ji * P_B,ji.
 
+    A ``TensorCoreModel`` (in_format = the element format) can be the block accumulator.
     Without ``block_accumulator`` every scaled product X_A X_B P_A P_B (exact in float64)
     goes to ``accumulator`` (default ExactFP32: the exact result rounded once). With it,
     each block's element products are summed by ``block_accumulator``, scaled, and the
@@ -152,5 +164,9 @@ def mx_dot_general(qa, qb, accumulator=None, block_accumulator=None, c=None) -> 
     if block_accumulator is None:
         terms = (pa * pb * scale).reshape(pa.shape[:-2] + (-1,))
         return accumulator.accumulate(terms, c)
-    block_sums = block_accumulator.accumulate(pa * pb).astype(np.float64) * scale[..., 0]
+    if isinstance(block_accumulator, TensorCoreModel):
+        block_sums = _tensor_core(block_accumulator, pa, pb, None)
+    else:
+        block_sums = block_accumulator.accumulate(pa * pb)
+    block_sums = block_sums.astype(np.float64) * scale[..., 0]
     return accumulator.accumulate(block_sums, c)

@@ -20,7 +20,7 @@ import numpy as np
 from . import _mx_kernel, bitmod
 from ._codec import as_float_array
 from ._scales import MX_SCALE_RULES, mx_shared_exponent
-from .formats import Format, FloatFormat, IntFormat, get_format
+from .formats import FloatFormat, Format, IntFormat, get_format
 
 E8M0_BIAS = 127
 E8M0_NAN = 0xFF

@@ -1,0 +1,32 @@
+"""The bitplane command line: output, files, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from experiments.cli import main
+
+
+def test_formats_table_lists_every_format(capsys, tmp_path):
+    assert main(["formats", "--csv", str(tmp_path / "f.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "fp8_e4m3fn" in out and "4.480000e+02" in out and "NaN = all ones, no inf" in out
+    table = pd.read_csv(tmp_path / "f.csv")
+    assert len(table) == 24 and table.set_index("format").loc["fp4_e2m1fn", "max"] == 6.0
+
+
+def test_qsnr_writes_csv_with_every_scheme_and_distribution(capsys, tmp_path):
+    out = tmp_path / "q.csv"
+    assert main(["qsnr", "--shape", "8x256", "--schemes", "mxint8", "mxfp8_e4m3",
+                 "--distributions", "gaussian", "outliers+hadamard", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 4 and set(table.scheme) == {"mxint8", "mxfp8_e4m3"}
+    gauss = table[table.distribution == "gaussian"].set_index("scheme").qsnr_db
+    assert gauss["mxint8"] > gauss["mxfp8_e4m3"] + 5  # the paper's 8-bit finding
+    assert "mxint8" in capsys.readouterr().out
+
+
+def test_bad_scheme_is_one_line_and_exit_2(capsys):
+    assert main(["qsnr", "--schemes", "mxfp5", "--shape", "4x64", "--out", "/dev/null"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown scheme 'mxfp5'" in err
