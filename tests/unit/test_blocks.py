@@ -190,3 +190,13 @@ def test_bitmod_extra_value_sits_at_the_negative_zero_code():
 def test_bad_input_raises_one_clear_error(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("'", "'")):
         call()
+
+
+@pytest.mark.parametrize("recipe", ["torchao", "te"])
+def test_nv_nan_block_gets_nan_scale_and_other_blocks_survive(recipe):
+    x = np.ones(32, np.float32)
+    x[2] = np.nan
+    q = quantize(x, "nvfp4", recipe=recipe)
+    assert q.scales[0] == 0x7F and np.isnan(q.dequantize()[:16]).all()
+    # 1.0 in a block of ones: scale e4m3(1/6) = 0.171875, 1 / 0.171875 -> fp4 6 -> 1.03125
+    assert q.scales[1] == 0x23 and np.array_equal(q.dequantize()[16:], np.full(16, 1.03125))
