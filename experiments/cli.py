@@ -7,14 +7,16 @@ and exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from . import tables
+from .errors import UserError
 
-
-class UserError(Exception):
-    """A mistake in the command line: reported in one line, exit code 2."""
+# Each module adds its subcommands with ``register(subparsers)``; kept apart so that a
+# family of commands (RTL, reproductions, sweeps) lives next to the code it drives.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _positive_ints(text: str) -> tuple[int, ...]:
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("bitplane-results/qsnr.csv"),
                    help="CSV path (default: bitplane-results/qsnr.csv)")
     p.set_defaults(func=cmd_qsnr)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

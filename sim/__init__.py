@@ -1,3 +1,15 @@
-"""sim layer: filled in by its own issue (see ARCHITECTURE.md)."""
+"""Maps workload ops onto units: cycle models, memory traffic, action counts and energy.
 
-__all__: list[str] = []
+    >>> from arch import SystolicArray
+    >>> from sim import simulate_gemm
+    >>> simulate_gemm(256, 128, 256, SystolicArray(rows=32, cols=32, dataflow="ws")).compute_cycles
+    11199
+"""
+
+from .analytic import simulate_gemm, simulate_workload
+from .energy import energy_by_component, total_energy_pj
+from .mapping import compute_cycles
+from .result import OpResult, WorkloadResult
+
+__all__ = ["OpResult", "WorkloadResult", "compute_cycles", "energy_by_component", "simulate_gemm",
+           "simulate_workload", "total_energy_pj"]

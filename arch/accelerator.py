@@ -1,0 +1,70 @@
+"""A design point: one compute unit, its on-chip buffers, off-chip memory and energy table.
+
+    >>> acc = load_accelerator("bitmod_fp16")
+    >>> acc.unit.rows, acc.clock_hz
+    (64, 1000000000.0)
+
+YAML files carry ``schema_version: 1`` and are validated strictly (see :mod:`arch.config`);
+the same object can be built in Python with the constructors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .config import ConfigError, check, from_dict, load_yaml
+from .memory import Dram, Sram
+from .tech import EnergyTable, load_energy_table
+from .units import BitSerialArray, MXTensorCore, SystolicArray
+
+__all__ = ["ACCELERATORS", "Accelerator", "load_accelerator"]
+
+_DATA = Path(__file__).parent / "data" / "accelerators"
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One design point. ``energy_table`` is a built-in table name or a YAML path."""
+
+    name: str
+    clock_hz: float
+    unit: SystolicArray | MXTensorCore | BitSerialArray
+    weight_buffer: Sram
+    input_buffer: Sram
+    output_buffer: Sram
+    dram: Dram
+    energy_table: str = "horowitz_45nm"
+    source: str = ""
+    schema_version: int = 1
+
+    def __post_init__(self):
+        check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
+        check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+
+    @cached_property
+    def energy(self) -> EnergyTable:
+        return load_energy_table(self.energy_table)
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        return self.dram.bytes_per_cycle(self.clock_hz)
+
+
+def _builtin() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in _DATA.glob("*.yaml")))
+
+
+ACCELERATORS: tuple[str, ...] = _builtin()
+
+
+def load_accelerator(name_or_path: str | Path) -> Accelerator:
+    """A built-in design (see :data:`ACCELERATORS`) by name, or a user YAML file by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        if str(name_or_path) not in ACCELERATORS:
+            raise ConfigError(f"unknown accelerator {str(name_or_path)!r}; built-in: "
+                              f"{', '.join(ACCELERATORS)} (or give a path to a YAML file)")
+        path = _DATA / f"{name_or_path}.yaml"
+    return from_dict(Accelerator, load_yaml(path), source=str(path))

@@ -1,0 +1,61 @@
+"""Memory levels: on-chip SRAM buffers and off-chip DRAM/HBM with a bandwidth.
+
+Energies are not stored here: a level is a component whose actions (``read_bit``,
+``write_bit``) the energy table prices under the level's ``name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import check
+
+
+def _positive(value: object, field: str) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    check(ok, field, f"must be positive, not {value!r}")
+
+
+@dataclass(frozen=True)
+class Sram:
+    """An on-chip buffer of ``size_bytes``; ``name`` is its component in the energy table.
+
+    >>> Sram("weight_sram", size_bytes=512 * 1024).size_bits
+    4194304
+    """
+
+    name: str
+    size_bytes: int
+    width_bits: int = 64
+    banks: int = 1
+
+    def __post_init__(self):
+        for field in ("size_bytes", "width_bits", "banks"):
+            value = getattr(self, field)
+            check(isinstance(value, int) and not isinstance(value, bool) and value > 0, field,
+                  f"must be a positive integer, not {value!r}")
+
+    @property
+    def size_bits(self) -> int:
+        return 8 * self.size_bytes
+
+
+@dataclass(frozen=True)
+class Dram:
+    """Off-chip memory: a sustained bandwidth and a name for its energy-table entries.
+
+    >>> Dram(bandwidth_bytes_per_s=32e9).bytes_per_cycle(1e9)
+    32.0
+    """
+
+    name: str = "dram"
+    bandwidth_bytes_per_s: float = 32e9
+    capacity_bytes: int | None = None
+
+    def __post_init__(self):
+        _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
+        if self.capacity_bytes is not None:
+            _positive(self.capacity_bytes, "capacity_bytes")
+
+    def bytes_per_cycle(self, clock_hz: float) -> float:
+        return self.bandwidth_bytes_per_s / clock_hz

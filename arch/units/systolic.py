@@ -1,0 +1,45 @@
+"""Systolic arrays: ``rows x cols`` multiply-accumulate PEs with a stationary operand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from ..config import check
+
+Dataflow = Literal["ws", "os", "is"]
+DATAFLOWS: tuple[str, ...] = ("ws", "os", "is")
+
+
+def check_positive_int(value: object, field: str) -> None:
+    """Reject anything but a positive ``int`` (bools included), naming ``field``."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    check(ok, field, f"must be a positive integer, not {value!r}")
+
+
+@dataclass(frozen=True)
+class SystolicArray:
+    """A ``rows x cols`` PE array; ``dataflow`` says which operand stays in the PEs.
+
+    ``ws`` keeps weights (B[K, N]) stationary, ``is`` keeps inputs (A[M, K]) stationary and
+    ``os`` keeps outputs (C[M, N]) stationary, as SCALE-Sim names them.
+
+    >>> SystolicArray(rows=32, cols=32, dataflow="ws").pes
+    1024
+    """
+
+    TYPE: ClassVar[str] = "systolic"
+    rows: int
+    cols: int
+    dataflow: Dataflow = "ws"
+    component: str = "pe"
+
+    def __post_init__(self):
+        check_positive_int(self.rows, "rows")
+        check_positive_int(self.cols, "cols")
+        check(self.dataflow in DATAFLOWS, "dataflow",
+              f"must be one of {', '.join(DATAFLOWS)}, not {self.dataflow!r}")
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols

@@ -1,0 +1,38 @@
+"""How each hardware family presents itself to the mapping model (:mod:`sim.mapping`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arch.units import BitSerialArray, MXTensorCore, SystolicArray
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A unit seen as a PE array running one op: see :func:`sim.mapping.compute_cycles`."""
+
+    rows: int
+    cols: int
+    dataflow: str
+    dot_width: int = 1
+    cycles_per_step: int = 1
+    pipeline_depth: int = 1
+
+    @property
+    def peak_macs_per_cycle(self) -> float:
+        return self.rows * self.cols * self.dot_width / self.cycles_per_step
+
+
+def geometry(unit, b_format: str, b_bits: float) -> Geometry:
+    """The array geometry of ``unit`` for an op whose B operand is ``b_format`` (``b_bits``)."""
+    if isinstance(unit, SystolicArray):
+        return Geometry(unit.rows, unit.cols, unit.dataflow)
+    if isinstance(unit, MXTensorCore):
+        pairs = unit.pairs_per_cycle(b_format)
+        if pairs != int(pairs):
+            raise ValueError(f"{b_format} runs at {pairs} pairs per cycle; must be a whole number")
+        return Geometry(unit.rows, unit.cols, "dot", int(pairs), 1, unit.pipeline_depth)
+    if isinstance(unit, BitSerialArray):
+        return Geometry(unit.rows, unit.cols, unit.dataflow, unit.dot_width,
+                        unit.cycles_per_weight(b_bits))
+    raise TypeError(f"no cycle model for {type(unit).__name__}")

@@ -1,0 +1,78 @@
+"""Bytes moved per memory level for one GEMM on an accelerator (analytic, vectorizable).
+
+Off-chip (DRAM/HBM), with B streamed through the weight buffer in tiles that cover the
+whole K extent of some columns (the usual weight-streaming order of LLM inference):
+
+* B (weights, or the K/V cache of an attention op) is read once.
+* A is read once if it fits in the input buffer; otherwise once per weight-buffer-full of
+  B, i.e. ``ceil(B_bytes / weight_buffer_bytes)`` times.
+* The output is written once (partial sums stay on chip).
+
+On-chip, the array reads operands from the buffers as its dataflow dictates: the
+stationary operand once, the operand that shares the row dimension once per column fold,
+and the one that shares the column dimension once per row fold (SCALE-Sim's SRAM access
+counts). Outputs of a dataflow that splits K over row folds are written once per row
+fold (partial sums) and read back ``row_folds - 1`` times. Buffers are filled from DRAM
+(writes = DRAM read bytes of that operand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mapping import DATAFLOW_CODES, ceil_div, fold_counts
+
+__all__ = ["Traffic", "gemm_traffic"]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Bits per operand per level for one GEMM (float: sweeps pass arrays)."""
+
+    dram_read_bits: float
+    dram_write_bits: float
+    weight_sram_read_bits: float
+    weight_sram_write_bits: float
+    input_sram_read_bits: float
+    input_sram_write_bits: float
+    output_sram_read_bits: float
+    output_sram_write_bits: float
+
+    @property
+    def dram_bytes(self) -> float:
+        return (self.dram_read_bits + self.dram_write_bits) / 8
+
+
+def _on_chip_reads(code, a_bits, b_bits, c_bits, row_folds, col_folds):
+    """SRAM reads of A and B and writes of the output by the array, per dataflow."""
+    # ws: B stationary; A shares rows (K) -> per col fold; C shares cols (N) -> per row fold.
+    # is: A stationary; B shares rows (K) -> per col fold; C shares cols (M) -> per row fold.
+    # os/dot: C stationary; A shares rows (M) -> per col fold; B shares cols (N) -> per row fold.
+    ws, is_ = code == DATAFLOW_CODES["ws"], code == DATAFLOW_CODES["is"]
+    a_reads = np.where(is_, a_bits, a_bits * col_folds)
+    b_reads = np.where(ws, b_bits, np.where(is_, b_bits * col_folds, b_bits * row_folds))
+    c_writes = np.where(ws | is_, c_bits * row_folds, c_bits)
+    return a_reads, b_reads, c_writes
+
+
+def gemm_traffic(m, n, k, a_bits, b_bits, out_bits, rows, cols, dataflow, dot_width,
+                 weight_buffer_bytes, input_buffer_bytes) -> Traffic:
+    """:class:`Traffic` of one ``out[m, n] = A[m, k] @ B[k, n]`` (per-element bit widths)."""
+    code = DATAFLOW_CODES[dataflow] if isinstance(dataflow, str) else np.asarray(dataflow)
+    a_total, b_total, c_total = m * k * a_bits, k * n * b_bits, m * n * out_bits
+    a_passes = np.where(a_total <= 8 * input_buffer_bytes, 1,
+                        ceil_div(np.ceil(b_total / 8), weight_buffer_bytes))
+    row_folds, col_folds = fold_counts(m, n, k, rows, cols, code, dot_width)
+    a_reads, b_reads, c_writes = _on_chip_reads(code, a_total, b_total, c_total, row_folds, col_folds)
+    return Traffic(
+        dram_read_bits=a_total * a_passes + b_total,
+        dram_write_bits=c_total,
+        weight_sram_read_bits=b_reads,
+        weight_sram_write_bits=b_total,
+        input_sram_read_bits=a_reads,
+        input_sram_write_bits=a_total * a_passes,
+        output_sram_read_bits=c_writes - c_total,
+        output_sram_write_bits=c_writes,
+    )
