@@ -11,7 +11,7 @@ the same object can be built in Python with the constructors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 from pathlib import Path
 
 from .config import ConfigError, check, from_dict, load_yaml
@@ -26,7 +26,8 @@ _DATA = Path(__file__).parent / "data" / "accelerators"
 
 @dataclass(frozen=True)
 class Accelerator:
-    """One design point. ``energy_table`` is a built-in table name or a YAML path."""
+    """One design point. ``energy_tables`` are built-in table names or YAML paths, merged in
+    order (a later table wins on a shared action)."""
 
     name: str
     clock_hz: float
@@ -35,17 +36,25 @@ class Accelerator:
     input_buffer: Sram
     output_buffer: Sram
     dram: Dram
-    energy_table: str = "horowitz_45nm"
+    energy_tables: tuple[str, ...] = ("horowitz_45nm",)
     source: str = ""
     schema_version: int = 1
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
         check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+        check(len(self.energy_tables) > 0, "energy_tables", "must name at least one table")
 
     @cached_property
     def energy(self) -> EnergyTable:
-        return load_energy_table(self.energy_table)
+        tables = [load_energy_table(name) for name in self.energy_tables]
+        return reduce(EnergyTable.merged, tables)
+
+    @property
+    def price_aliases(self) -> dict[str, str]:
+        """Component name -> the energy-table component that prices it (when they differ)."""
+        levels = (self.weight_buffer, self.input_buffer, self.output_buffer, self.dram)
+        return {m.name: m.price_as for m in levels if m.price_as and m.price_as != m.name}
 
     @property
     def dram_bytes_per_cycle(self) -> float:

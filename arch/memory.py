@@ -28,6 +28,7 @@ class Sram:
     size_bytes: int
     width_bits: int = 64
     banks: int = 1
+    price_as: str | None = None  # energy-table component that prices it (default: name)
 
     def __post_init__(self):
         for field in ("size_bytes", "width_bits", "banks"):
@@ -51,6 +52,7 @@ class Dram:
     name: str = "dram"
     bandwidth_bytes_per_s: float = 32e9
     capacity_bytes: int | None = None
+    price_as: str | None = None  # energy-table component that prices it (default: name)
 
     def __post_init__(self):
         _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")

@@ -11,12 +11,14 @@ import importlib
 import sys
 from pathlib import Path
 
+from arch.config import ConfigError
+
 from . import tables
 from .errors import UserError
 
 # Each module adds its subcommands with ``register(subparsers)``; kept apart so that a
 # family of commands (RTL, reproductions, sweeps) lives next to the code it drives.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("experiments.cmd_reproduce",)
 
 
 def _positive_ints(text: str) -> tuple[int, ...]:
@@ -79,11 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
-    except UserError as exc:
+        code = args.func(args)
+    except (UserError, ConfigError) as exc:
         print(f"bitplane {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
                            geo.dot_width, target.weight_buffer.size_bytes, target.input_buffer.size_bytes)
     memory = math.ceil(traffic.dram_bytes / target.dram_bytes_per_cycle)
     actions = _scaled(actions | memory_actions(target, traffic), repeats)
-    energy = energy_by_component(actions, target.energy)
+    energy = energy_by_component(actions, target.energy, target.price_aliases)
     return OpResult(name, round(compute * repeats), round(memory * repeats),
                     round(max(compute, memory) * repeats), macs * repeats, utilization,
                     traffic.dram_bytes * repeats, repeats, actions, energy)

@@ -1,0 +1,35 @@
+"""``bitplane reproduce PAPER --out DIR``: paper reproductions from their published configurations.
+
+Each paper is a module of :mod:`experiments.papers` with ``reproduce(out_dir) -> list[Path]``
+that writes its CSV, plots and a markdown summary of our figures next to the paper's.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from .errors import UserError
+
+# Paper name on the command line -> module under experiments.papers.
+PAPERS: dict[str, str] = {
+    "bitmod": "experiments.papers.bitmod",
+}
+
+
+def cmd_reproduce(args) -> int:
+    module = importlib.import_module(PAPERS[args.paper])
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {args.out}: {exc.strerror}") from None
+    for path in module.reproduce(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("reproduce", help="reproduce a paper's headline results")
+    p.add_argument("paper", choices=sorted(PAPERS))
+    p.add_argument("--out", type=Path, default=Path("bitplane-results"), help="output folder")
+    p.set_defaults(func=cmd_reproduce)
