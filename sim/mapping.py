@@ -9,7 +9,7 @@ dataflow   rows hold   cols hold   streamed    stationary in the PEs
 ws         K           N           M           weights B (preloaded: R cycles)
 is         K           M           N           inputs A (preloaded: R cycles)
 os         M           N           K           outputs (shifted out: R cycles)
-dot        M           N           K           outputs of dot-product units
+dot        N           M           K           outputs of dot-product units
 =========  ==========  ==========  ==========  =================================
 
 Per fold a systolic array spends ``R`` cycles on the stationary tile (a preload for
@@ -26,8 +26,9 @@ SCALE-Sim runs). Two extensions keep the same shape: ``dot_width`` pairs per PE 
 shrink K to ``ceil(K / dot_width)`` (BitMoD's dot-product PEs, MX dot units), and
 ``cycles_per_step`` stretches each streamed step (a bit-serial weight taking
 ``ceil(bits / bits_per_cycle)`` cycles). The ``dot`` dataflow is a grid of dot-product
-units fed by broadcast (no skew): ``ceil(M/R) ceil(N/C) ceil(K/w) * cycles_per_step``
-plus a pipeline depth once.
+units fed by broadcast (no skew), rows over output features and columns over tokens as
+BitMoD's PE array: ``ceil(N/R) ceil(M/C) ceil(K/w) * cycles_per_step`` plus a pipeline
+depth once.
 
 Every function takes Python ints or broadcastable integer numpy arrays (one design point
 or a whole sweep at once) and returns the same kind.
@@ -56,8 +57,8 @@ def _code(dataflow):
 def spatial_dims(m, n, k, dataflow):
     """(dimension on rows, dimension on cols, streamed dimension) for each dataflow."""
     code = _code(dataflow)
-    on_rows = np.where(code == 0, k, np.where(code == 2, k, m))
-    on_cols = np.where(code == 2, m, n)
+    on_rows = np.where((code == 0) | (code == 2), k, np.where(code == 3, n, m))
+    on_cols = np.where((code == 2) | (code == 3), m, n)
     streamed = np.where(code == 0, m, np.where(code == 2, n, k))
     return on_rows, on_cols, streamed
 

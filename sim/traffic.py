@@ -1,12 +1,15 @@
 """Bytes moved per memory level for one GEMM on an accelerator (analytic, vectorizable).
 
-Off-chip (DRAM/HBM), with B streamed through the weight buffer in tiles that cover the
-whole K extent of some columns (the usual weight-streaming order of LLM inference):
+Off-chip (DRAM/HBM): each operand is read once when either fits in its buffer. When
+neither fits, one of them is re-read and the cheaper loop order wins (as a scheduler, and
+BitMoD's simulator, would pick it):
 
-* B (weights, or the K/V cache of an attention op) is read once.
-* A is read once if it fits in the input buffer; otherwise once per weight-buffer-full of
-  B, i.e. ``ceil(B_bytes / weight_buffer_bytes)`` times.
-* The output is written once (partial sums stay on chip).
+* stream B once through the weight buffer and re-read A once per weight-buffer-full of B
+  (``ceil(B_bytes / weight_buffer_bytes)`` passes over A), or
+* stream A once through the input buffer and re-read B ``ceil(A_bytes / input_buffer_bytes)``
+  times; a tie keeps B streamed once.
+
+The output is written once (partial sums stay on chip).
 
 On-chip, the array reads operands from the buffers as its dataflow dictates: the
 stationary operand once, the operand that shares the row dimension once per column fold,
@@ -49,12 +52,25 @@ def _on_chip_reads(code, a_bits, b_bits, c_bits, row_folds, col_folds):
     """SRAM reads of A and B and writes of the output by the array, per dataflow."""
     # ws: B stationary; A shares rows (K) -> per col fold; C shares cols (N) -> per row fold.
     # is: A stationary; B shares rows (K) -> per col fold; C shares cols (M) -> per row fold.
-    # os/dot: C stationary; A shares rows (M) -> per col fold; B shares cols (N) -> per row fold.
-    ws, is_ = code == DATAFLOW_CODES["ws"], code == DATAFLOW_CODES["is"]
-    a_reads = np.where(is_, a_bits, a_bits * col_folds)
-    b_reads = np.where(ws, b_bits, np.where(is_, b_bits * col_folds, b_bits * row_folds))
+    # os: C stationary; A shares rows (M) -> per col fold; B shares cols (N) -> per row fold.
+    # dot: C stationary; B shares rows (N) -> per col fold; A shares cols (M) -> per row fold.
+    ws, is_, dot = (code == DATAFLOW_CODES[d] for d in ("ws", "is", "dot"))
+    a_reads = np.where(is_, a_bits, np.where(dot, a_bits * row_folds, a_bits * col_folds))
+    b_reads = np.where(ws, b_bits, np.where(is_ | dot, b_bits * col_folds, b_bits * row_folds))
     c_writes = np.where(ws | is_, c_bits * row_folds, c_bits)
     return a_reads, b_reads, c_writes
+
+
+def _dram_passes(a_bits, b_bits, weight_buffer_bytes, input_buffer_bytes):
+    """(passes over A, passes over B) from DRAM: the cheaper of the two loop orders."""
+    a_fits, b_fits = a_bits <= 8 * input_buffer_bytes, b_bits <= 8 * weight_buffer_bytes
+    reread_a = ceil_div(np.ceil(b_bits / 8), weight_buffer_bytes)
+    reread_b = ceil_div(np.ceil(a_bits / 8), input_buffer_bytes)
+    neither = ~(a_fits | b_fits)
+    keep_b = a_bits * reread_a + b_bits <= a_bits + b_bits * reread_b
+    a_passes = np.where(neither & keep_b, reread_a, 1)
+    b_passes = np.where(neither & ~keep_b, reread_b, 1)
+    return a_passes, b_passes
 
 
 def gemm_traffic(m, n, k, a_bits, b_bits, out_bits, rows, cols, dataflow, dot_width,
@@ -62,15 +78,14 @@ def gemm_traffic(m, n, k, a_bits, b_bits, out_bits, rows, cols, dataflow, dot_wi
     """:class:`Traffic` of one ``out[m, n] = A[m, k] @ B[k, n]`` (per-element bit widths)."""
     code = DATAFLOW_CODES[dataflow] if isinstance(dataflow, str) else np.asarray(dataflow)
     a_total, b_total, c_total = m * k * a_bits, k * n * b_bits, m * n * out_bits
-    a_passes = np.where(a_total <= 8 * input_buffer_bytes, 1,
-                        ceil_div(np.ceil(b_total / 8), weight_buffer_bytes))
+    a_passes, b_passes = _dram_passes(a_total, b_total, weight_buffer_bytes, input_buffer_bytes)
     row_folds, col_folds = fold_counts(m, n, k, rows, cols, code, dot_width)
     a_reads, b_reads, c_writes = _on_chip_reads(code, a_total, b_total, c_total, row_folds, col_folds)
     return Traffic(
-        dram_read_bits=a_total * a_passes + b_total,
+        dram_read_bits=a_total * a_passes + b_total * b_passes,
         dram_write_bits=c_total,
         weight_sram_read_bits=b_reads,
-        weight_sram_write_bits=b_total,
+        weight_sram_write_bits=b_total * b_passes,
         input_sram_read_bits=a_reads,
         input_sram_write_bits=a_total * a_passes,
         output_sram_read_bits=c_writes - c_total,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..config import check
-from .systolic import DATAFLOWS, Dataflow, check_positive_int
+from .systolic import DATAFLOWS, check_positive_int
 
 WEIGHT_TYPES: tuple[str, ...] = ("int", "fp3", "fp3_er", "fp3_ea", "fp4", "fp4_er", "fp4_ea", "fp16")
 
@@ -15,6 +15,9 @@ WEIGHT_TYPES: tuple[str, ...] = ("int", "fp3", "fp3_er", "fp3_ea", "fp4", "fp4_e
 @dataclass(frozen=True)
 class BitSerialArray:
     """``rows x cols`` PEs; each takes ``dot_width`` weight-activation pairs per pass.
+
+    With the ``dot`` dataflow (BitMoD's), rows run over output features and columns over
+    tokens; each PE reduces ``dot_width`` input features per pass, with no fill or drain.
 
     A pass over one weight takes ``ceil(floor(weight_bits) / bits_per_cycle)`` cycles (the
     fractional bits of a storage width are amortized scale/type metadata, not serial
@@ -32,7 +35,7 @@ class BitSerialArray:
     cols: int
     dot_width: int = 1
     bits_per_cycle: int = 2
-    dataflow: Dataflow = "ws"
+    dataflow: str = "dot"
     weight_types: tuple[str, ...] = ("int",)
     activation_bits: int = 16
     group_size: int = 128
@@ -45,8 +48,9 @@ class BitSerialArray:
         for name in ("bits_per_cycle", "dequant_cycles_per_group"):
             value = getattr(self, name)
             check(isinstance(value, int) and value >= 0, name, f"must be an integer >= 0, not {value!r}")
-        check(self.dataflow in DATAFLOWS, "dataflow",
-              f"must be one of {', '.join(DATAFLOWS)}, not {self.dataflow!r}")
+        allowed = (*DATAFLOWS, "dot")
+        check(self.dataflow in allowed, "dataflow",
+              f"must be one of {', '.join(allowed)}, not {self.dataflow!r}")
         for kind in self.weight_types:
             check(kind in WEIGHT_TYPES, "weight_types",
                   f"must be drawn from {', '.join(WEIGHT_TYPES)}, not {kind!r}")

@@ -30,7 +30,9 @@ expected number of active experts is ``E (1 - (1 - k/E)^T)``. Each active expert
 ``instances`` is the (float) expected number of active experts.
 
 The LM head runs on one token per sequence in both phases (``m = batch``): prefill only
-needs the logits of the last prompt token to sample the first output token.
+needs the logits of the last prompt token to sample the first output token. With
+``prefill_logits="all"`` prefill computes logits for every prompt token (``m = T``), as
+scoring or BitMoD's simulator does.
 
 Bits. Linear ops: A = activations, B = weights, out = activations. Attention ops: A =
 activations (queries, or probabilities), B = the KV cache, out = activations. The router
@@ -182,7 +184,7 @@ def _check_shape(model: ModelConfig, phase: str, batch: int, context: int) -> No
 def expand(model: ModelConfig | str, phase: Phase, batch: int = 1, context: int = 256,
            weight_format: str = "fp16", activation_format: str = "fp16", kv_format: str = "fp16", *,
            weight_bits: float | None = None, activation_bits: float | None = None,
-           kv_bits: float | None = None) -> Workload:
+           kv_bits: float | None = None, prefill_logits: str = "last") -> Workload:
     """The ops of ``model`` (a ``ModelConfig``, a built-in name or a YAML path) in ``phase``.
 
     Format names resolve through :func:`format_bits`; ``*_bits`` override them (fractional
@@ -195,10 +197,13 @@ def expand(model: ModelConfig | str, phase: Phase, batch: int = 1, context: int 
     bits = _Bits(_resolve_bits(weight_format, weight_bits, "weight_bits"),
                  _resolve_bits(activation_format, activation_bits, "activation_bits"),
                  _resolve_bits(kv_format, kv_bits, "kv_bits"))
+    check(prefill_logits in ("last", "all"), "prefill_logits",
+          f"must be one of last, all, not {prefill_logits!r}")
     q_len = context if phase == "prefill" else 1
+    logit_rows = batch * q_len if prefill_logits == "all" else batch
     ops = [*_attention_block(model, batch, q_len, context, bits),
            *_ffn_blocks(model, batch * q_len, bits),
-           _linear("lm_head", batch, model.hidden, model.vocab, 1, bits)]
+           _linear("lm_head", logit_rows, model.hidden, model.vocab, 1, bits)]
     return Workload(model=model.name, phase=phase, batch=batch, context=context,
                     weight_format=weight_format, activation_format=activation_format,
                     kv_format=kv_format, ops=tuple(ops))
