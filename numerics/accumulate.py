@@ -131,8 +131,14 @@ def dot(a, b, accumulator=None, c=None) -> np.ndarray:
 
 
 def _tensor_core(model: TensorCoreModel, a, b, c) -> np.ndarray:
+    """``model.dot`` with k padded by zero products up to a whole FMA group (idle lanes:
+    a zero product has no exponent, so it moves neither the alignment nor the sum)."""
     shape = np.broadcast_shapes(np.shape(a)[:-1], np.shape(b)[:-1])
     c = np.zeros(shape, np.float32) if c is None else np.broadcast_to(np.float32(c), shape)
+    pad = -np.shape(a)[-1] % model.fma_group_size
+    if pad:
+        widths = [(0, 0)] * (np.ndim(a) - 1) + [(0, pad)]
+        a, b = np.pad(a, widths), np.pad(b, [(0, 0)] * (np.ndim(b) - 1) + [(0, pad)])
     return model.dot(a, b, c)
 
 

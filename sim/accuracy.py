@@ -1,0 +1,75 @@
+"""The accuracy cost of a design point: what its number formats and accumulator do to a GEMM.
+
+    >>> from arch import MXTensorCore
+    >>> core = MXTensorCore(rows=8, cols=8, accumulator="tensor_core_b200")
+    >>> result = gemm_accuracy(core, "mxfp8_e4m3", k=256, rows=8)
+    >>> 25 < result.qsnr_db < 40 and result.accumulation_qsnr_db > 100
+    True
+
+The MX tensor core's ``accumulator`` names a numerics model: ``exact_fp32`` (exact sum,
+one rounding), ``fma_fp32`` (a chain of FP32 FMAs) or a tensor-core preset that
+reproduces real H100/B200 outputs bit for bit (``numerics.tensor_core_model``). A preset
+sums each block's element products as that GPU's fp8 (or, for INT8 elements, fp16) path
+does; the block sums are scaled and added in FP32. FP6/FP4 elements are exact in fp8
+e4m3, so they run through its preset (an assumption: the GPU data holds fp8 inputs only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from arch.units import MXTensorCore
+from numerics import (
+    ExactFP32,
+    SequentialFMA32,
+    get_scheme,
+    mx_dot_general,
+    qsnr_db,
+    quantize,
+    tensor_core_model,
+    test_tensor,
+)
+
+__all__ = ["GemmAccuracy", "accumulator_models", "gemm_accuracy"]
+
+_PRESET_INPUT = {"fp8_e4m3fn": "fp8_e4m3fn", "fp8_e5m2": "fp8_e5m2", "fp6_e2m3fn": "fp8_e4m3fn",
+                 "fp6_e3m2fn": "fp8_e4m3fn", "fp4_e2m1fn": "fp8_e4m3fn"}
+
+
+@dataclass(frozen=True)
+class GemmAccuracy:
+    """QSNR of a quantized GEMM against float64 on the unquantized data (``qsnr_db``) and
+    against the exact sum of the quantized values (``accumulation_qsnr_db``: the
+    accumulator's share of the error alone)."""
+
+    scheme: str
+    accumulator: str
+    qsnr_db: float
+    accumulation_qsnr_db: float
+
+
+def accumulator_models(name: str, scheme: str):
+    """(accumulator, block_accumulator) for ``numerics.mx_dot_general``."""
+    if name == "exact_fp32":
+        return ExactFP32(), None
+    if name == "fma_fp32":
+        return SequentialFMA32(), None
+    element = get_scheme(scheme).element.name
+    device = name.removeprefix("tensor_core_")
+    return ExactFP32(), tensor_core_model(device, _PRESET_INPUT.get(element, "fp16"))
+
+
+def gemm_accuracy(unit: MXTensorCore, scheme: str, k: int = 1024, rows: int = 32,
+                  distribution: str = "gaussian", seed: int = 0) -> GemmAccuracy:
+    """Quantize seeded ``rows x k`` activations and weights to ``scheme`` and multiply them
+    row by row on ``unit``'s accumulator."""
+    a = test_tensor(distribution, (rows, k), seed).astype(np.float32)
+    b = test_tensor(distribution, (rows, k), seed + 1).astype(np.float32)
+    qa, qb = quantize(a, scheme), quantize(b, scheme)
+    accumulator, block_accumulator = accumulator_models(unit.accumulator, scheme)
+    got = mx_dot_general(qa, qb, accumulator, block_accumulator).astype(np.float64)
+    exact_quantized = np.sum(qa.dequantize() * qb.dequantize(), axis=-1)
+    reference = np.sum(a.astype(np.float64) * b, axis=-1)
+    return GemmAccuracy(scheme, unit.accumulator, qsnr_db(reference, got), qsnr_db(exact_quantized, got))
