@@ -82,7 +82,8 @@ def bench_points(count: int) -> None:
 
     def scalar_loop():
         for i in range(scalar_n):
-            array = SystolicArray(int(points["rows"][i]), int(points["cols"][i]), names[int(points["dataflow"][i])])
+            flow = names[int(points["dataflow"][i])]
+            array = SystolicArray(int(points["rows"][i]), int(points["cols"][i]), flow)
             simulate_gemm(int(points["m"][i]), int(points["n"][i]), int(points["k"][i]), array)
 
     scalar = best_of(3, scalar_loop) / scalar_n
