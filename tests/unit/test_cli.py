@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from experiments.cli import main
 
@@ -30,3 +31,28 @@ def test_bad_scheme_is_one_line_and_exit_2(capsys):
     assert main(["qsnr", "--schemes", "mxfp5", "--shape", "4x64", "--out", "/dev/null"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unknown scheme 'mxfp5'" in err
+
+
+def test_simulate_prints_ops_and_writes_csv(capsys, tmp_path):
+    out = tmp_path / "ops.csv"
+    assert main(["simulate", "bitmod_fp16", "llama-2-7b", "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "total: 417,344,208 cycles" in text and "mlp.down" in text
+    assert len(pd.read_csv(out)) == 10
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["simulate", "nope", "llama-2-7b"], "unknown accelerator 'nope'"),
+    (["simulate", "bitmod_fp16", "gpt-5"], "unknown model"),
+    (["simulate", "mx_tensor_core", "llama-2-7b"], "does not support 'fp16'"),
+    (["simulate", "bitmod_fp16", "llama-2-7b", "--weight-format", "fp5"], "fp5"),
+])
+def test_simulate_mistakes_are_one_line(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_designs_lists_builtins(capsys):
+    assert main(["designs"]) == 0
+    assert "bitmod_bitmod" in capsys.readouterr().out
