@@ -58,9 +58,9 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
                   repeats: float = 1.0) -> OpResult:
     """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times."""
     unit = target.unit if isinstance(target, Accelerator) else target
-    geo = geometry(unit, b_format, b_bits)
+    geo = geometry(unit, b_format, b_bits, k)
     compute = compute_cycles(m, n, k, geo.rows, geo.cols, geo.dataflow, geo.dot_width,
-                             geo.cycles_per_step, geo.pipeline_depth)
+                             geo.cycles_per_step, geo.pipeline_depth, geo.overhead_per_fold)
     macs = float(m) * n * k
     utilization = macs / (geo.peak_macs_per_cycle * max(compute, 1))
     actions = compute_actions(unit, geo, m, n, k, compute, b_format)

@@ -17,14 +17,16 @@ class Geometry:
     dot_width: int = 1
     cycles_per_step: int = 1
     pipeline_depth: int = 1
+    overhead_per_fold: int = 0
 
     @property
     def peak_macs_per_cycle(self) -> float:
         return self.rows * self.cols * self.dot_width / self.cycles_per_step
 
 
-def geometry(unit, b_format: str, b_bits: float) -> Geometry:
-    """The array geometry of ``unit`` for an op whose B operand is ``b_format`` (``b_bits``)."""
+def geometry(unit, b_format: str, b_bits: float, k: int = 0) -> Geometry:
+    """The array geometry of ``unit`` for an op whose B operand is ``b_format`` (``b_bits``)
+    and whose reduction is ``k`` long (for per-group costs)."""
     if isinstance(unit, SystolicArray):
         return Geometry(unit.rows, unit.cols, unit.dataflow)
     if isinstance(unit, MXTensorCore):
@@ -33,6 +35,7 @@ def geometry(unit, b_format: str, b_bits: float) -> Geometry:
             raise ValueError(f"{b_format} runs at {pairs} pairs per cycle; must be a whole number")
         return Geometry(unit.rows, unit.cols, "dot", int(pairs), 1, unit.pipeline_depth)
     if isinstance(unit, BitSerialArray):
+        dequant = -(-k // unit.group_size) * unit.dequant_cycles_per_group
         return Geometry(unit.rows, unit.cols, unit.dataflow, unit.dot_width,
-                        unit.cycles_per_weight(b_bits))
+                        unit.cycles_per_weight(b_bits), overhead_per_fold=dequant)
     raise TypeError(f"no cycle model for {type(unit).__name__}")

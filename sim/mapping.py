@@ -70,15 +70,21 @@ def fold_counts(m, n, k, rows, cols, dataflow, dot_width=1):
     return ceil_div(on_rows, rows), ceil_div(on_cols, cols)
 
 
-def compute_cycles(m, n, k, rows, cols, dataflow, dot_width=1, cycles_per_step=1, pipeline_depth=1):
-    """Compute cycles (SCALE-Sim's convention for systolic dataflows; see module docstring)."""
+def compute_cycles(m, n, k, rows, cols, dataflow, dot_width=1, cycles_per_step=1, pipeline_depth=1,
+                   overhead_per_fold=0):
+    """Compute cycles (SCALE-Sim's convention for systolic dataflows; see module docstring).
+
+    ``overhead_per_fold`` adds cycles to every fold that the streamed steps do not hide
+    (e.g. a bit-serial PE's per-group dequantization).
+    """
     code = _code(dataflow)
     k_steps = ceil_div(k, dot_width)
     _, _, streamed = spatial_dims(m, n, k_steps, code)
     row_folds, col_folds = fold_counts(m, n, k, rows, cols, code, dot_width)
     folds = row_folds * col_folds
     stationary = np.where(code == 1, 0, rows)  # preload (ws/is); os's shift-out is the R below
-    systolic = folds * (stationary + rows + cols - 2 + streamed * cycles_per_step) - 1
-    broadcast = folds * streamed * cycles_per_step + pipeline_depth - 1
+    per_fold = streamed * cycles_per_step + overhead_per_fold
+    systolic = folds * (stationary + rows + cols - 2 + per_fold) - 1
+    broadcast = folds * per_fold + pipeline_depth - 1
     result = np.where(code == 3, broadcast, systolic)
     return int(result) if np.ndim(result) == 0 else result

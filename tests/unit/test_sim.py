@@ -114,3 +114,11 @@ def test_workload_frame_is_tidy():
     assert len(frame) == len(result.ops) and frame.cycles.sum() == result.cycles
     assert frame.energy_pj.sum() == pytest.approx(result.total_energy_pj)
     assert {"energy_dram_pj", "energy_fp16_pe_pj"} <= set(frame.columns)
+
+
+def test_per_group_dequantization_cost_is_paid_once_per_group_per_fold():
+    hidden = BitSerialArray(rows=64, cols=16, dot_width=4, bits_per_cycle=2)
+    exposed = BitSerialArray(rows=64, cols=16, dot_width=4, bits_per_cycle=2, dequant_cycles_per_group=3)
+    base = simulate_gemm(1, 4096, 4096, hidden, b_bits=3.0625).compute_cycles
+    folds = math.ceil(4096 / 64) * math.ceil(1 / 16)
+    assert simulate_gemm(1, 4096, 4096, exposed, b_bits=3.0625).compute_cycles == base + folds * 32 * 3
