@@ -4,7 +4,7 @@ accumulator models, L-Mul, bit-serial multiplication and error metrics.
     >>> import numerics
     >>> numerics.get_format("fp4_e2m1fn").decode([7])
     array([6.])
-    >>> numerics.quantize([957.0] + [0.0] * 31, "mxfp8_e4m3").dequantize()[0]
+    >>> float(numerics.quantize([957.0] + [0.0] * 31, "mxfp8_e4m3").dequantize()[0])
     896.0
 """
 

@@ -3,10 +3,10 @@
 An accumulator sums exact terms (float64 arrays whose values are exact products) along
 the last axis, optionally starting from ``init``::
 
-    >>> ExactFP32().accumulate(np.array([[2.0**24, 1.0, 1.0]]))  # one rounding
-    array([16777218.], dtype=float32)
-    >>> SequentialFMA32().accumulate(np.array([[2.0**24, 1.0, 1.0]]))  # ties lose each 1.0
-    array([16777216.], dtype=float32)
+    >>> ExactFP32().accumulate(np.array([[2.0**24, 1.0, 1.0]])).tolist()  # one rounding
+    [16777218.0]
+    >>> SequentialFMA32().accumulate(np.array([[2.0**24, 1.0, 1.0]])).tolist()  # ties lose each 1.0
+    [16777216.0]
 
 Float32 results come from a float64 round-to-odd step followed by one float64 -> float32
 cast: with 53 >= 24 + 2 bits that double rounding equals a single correct rounding.

@@ -4,7 +4,7 @@ A weight enters as a sequence of digits, least significant first; each cycle the
 digit * activation * 2^(shift) to its accumulator, with the activation held in parallel::
 
     >>> r = bitserial_multiply(-3, 1.5, weight_bits=4, bits_per_cycle=2)
-    >>> r.product, r.cycles, r.digits.tolist()
+    >>> float(r.product), r.cycles, r.digits.tolist()
     (-4.5, 2, [1, -1])
 
 Encodings: "planes" (two's complement bit planes, 1 or 2 bits per cycle; the top plane

@@ -2,7 +2,7 @@
 per-channel and BitMoD.
 
     >>> q = quantize(np.float32([957.0] + [0.0] * 31), "mxfp8_e4m3")
-    >>> q.scales, q.dequantize()[0]
+    >>> q.scales, float(q.dequantize()[0])
     (array([128], dtype=uint8), 896.0)
 
 A scheme is a composition (element format, scale format, block size, family); the family
