@@ -7,6 +7,7 @@
 
 from .accelerator import ACCELERATORS, Accelerator, load_accelerator
 from .config import ConfigError, FieldError, from_dict, load_yaml, to_dict
+from .fpga import FPGAS, GPUS, FpgaDevice, GpuDevice, load_fpga, load_gpu
 from .memory import Dram, Sram
 from .tech import TABLES, EnergyEntry, EnergyTable, load_energy_table
 from .units import ACCUMULATORS, DATAFLOWS, BitSerialArray, MXTensorCore, SystolicArray
@@ -15,6 +16,8 @@ __all__ = [
     "ACCELERATORS",
     "ACCUMULATORS",
     "DATAFLOWS",
+    "FPGAS",
+    "GPUS",
     "TABLES",
     "Accelerator",
     "BitSerialArray",
@@ -23,12 +26,16 @@ __all__ = [
     "EnergyEntry",
     "EnergyTable",
     "FieldError",
+    "FpgaDevice",
+    "GpuDevice",
     "MXTensorCore",
     "Sram",
     "SystolicArray",
     "from_dict",
     "load_accelerator",
     "load_energy_table",
+    "load_fpga",
+    "load_gpu",
     "load_yaml",
     "to_dict",
 ]

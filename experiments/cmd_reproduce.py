@@ -14,6 +14,7 @@ from .errors import UserError
 # Paper name on the command line -> module under experiments.papers.
 PAPERS: dict[str, str] = {
     "bitmod": "experiments.papers.bitmod",
+    "lutllm": "experiments.papers.lutllm",
 }
 
 

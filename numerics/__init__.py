@@ -24,6 +24,7 @@ from .metrics import (
     scheme_error,
     test_tensor,
 )
+from .vq import VQTensor, kmeans, lut_matmul, lut_matmul_qsnr, vq_qsnr, vq_quantize
 
 __all__ = [
     "BITMOD_TYPES",
@@ -41,13 +42,17 @@ __all__ = [
     "QuantizedTensor",
     "SequentialFMA32",
     "TensorCoreModel",
+    "VQTensor",
     "bitserial_multiply",
     "dot",
     "error_metrics",
     "get_format",
     "get_scheme",
     "hadamard_rotate",
+    "kmeans",
     "lmul",
+    "lut_matmul",
+    "lut_matmul_qsnr",
     "mx_dot_general",
     "qsnr_db",
     "quantize",
@@ -55,4 +60,6 @@ __all__ = [
     "tensor_core_dot",
     "tensor_core_model",
     "test_tensor",
+    "vq_qsnr",
+    "vq_quantize",
 ]

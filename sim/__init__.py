@@ -8,8 +8,9 @@
 
 from .analytic import simulate_gemm, simulate_workload
 from .energy import energy_by_component, total_energy_pj
+from .lut import EndToEnd, end_to_end, gpu_end_to_end, simulate_lut
 from .mapping import compute_cycles
 from .result import OpResult, WorkloadResult
 
-__all__ = ["OpResult", "WorkloadResult", "compute_cycles", "energy_by_component", "simulate_gemm",
-           "simulate_workload", "total_energy_pj"]
+__all__ = ["EndToEnd", "OpResult", "WorkloadResult", "compute_cycles", "end_to_end", "energy_by_component",
+           "gpu_end_to_end", "simulate_gemm", "simulate_lut", "simulate_workload", "total_energy_pj"]

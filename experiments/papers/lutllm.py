@@ -1,0 +1,212 @@
+"""LUT-LLM (AMD V80): vector-quantized table-lookup inference of Qwen3-1.7B against GPUs.
+
+``reproduce(out_dir)`` writes ``lutllm.csv`` (one row per system and prompt length: latency
+of a 256-token generation, energy, tokens per joule, resource use and accuracy figures),
+``lutllm_latency.png`` (latency and energy efficiency, ours next to the paper's) and
+``lutllm_summary.md`` (our figures next to the paper's claims, and where they differ).
+
+Configuration: REFERENCES.md section 6 and the design file ``arch/data/fpga/designs/
+lutllm_v80.yaml`` (16 LUT units at 250 MHz, 64 activation centroids of 2 elements, 16 weight
+centroids, uint8 tables). ``lutllm_v80_bw`` is the same design with table loads overlapped
+and streamed at the full 820 GB/s: the bandwidth bound of this dataflow. GPUs (MI210, A100)
+are BF16 rooflines (bandwidth-bound decode) from their data sheets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from arch.fpga import load_gpu  # noqa: E402
+from arch.units.fpga_lut import LutAccelerator, load_lut_design  # noqa: E402
+from numerics.vq import lut_matmul_qsnr, vq_qsnr  # noqa: E402
+from sim.lut import EndToEnd, end_to_end, gpu_end_to_end  # noqa: E402
+
+MODEL = "qwen3-1.7b"
+OUTPUT_LEN = 256
+INPUT_LENS: tuple[int, ...] = (32, 128)  # the two prompt lengths of the artifact's reference table
+GPUS: tuple[str, ...] = ("mi210", "a100")
+
+# The paper (REFERENCES.md section 6): 1.410 s end to end for 256 output tokens; 1.66x lower
+# latency than MI210; 1.72x the energy efficiency (tokens/J) of A100.
+PAPER_E2E_S = 1.410
+PAPER_VS_MI210_LATENCY = 1.66
+PAPER_VS_A100_EFFICIENCY = 1.72
+# The artifact's reference latencies (LUT-FPGA/LUT-LLM qwen_block/e2e_latency.cpp), by prompt length.
+ARTIFACT_E2E_S = {32: 1.3243, 128: 1.4506}
+
+
+def designs() -> dict[str, LutAccelerator]:
+    """The design as published, and its bandwidth bound (loads overlapped, full HBM rate)."""
+    base = load_lut_design("lutllm_v80")
+    full_bits = round(base.fpga.offchip_bandwidth_bytes_per_s * 8 / base.clock_hz / base.units)
+    bound = replace(base, name="lutllm_v80_bw",
+                    unit=replace(base.unit, double_buffer=True, load_bits_per_cycle=full_bits))
+    return {base.name: base, bound.name: bound}
+
+
+def accuracy(acc: LutAccelerator) -> dict[str, float]:
+    """QSNR (dB) of the design's quantizers on seeded Gaussian test tensors."""
+    u = acc.unit
+    return {"act_qsnr_db": vq_qsnr("gaussian", u.act_vector_len, u.act_centroids, (256, 256)),
+            "weight_qsnr_db": vq_qsnr("gaussian", u.act_vector_len, u.weight_centroids, (512, 256),
+                                      block_rows=u.codebook_outputs),
+            "lut_product_qsnr_db": lut_matmul_qsnr(
+                256, 128, u.codebook_outputs, act_centroids=u.act_centroids,
+                weight_centroids=u.weight_centroids, vector_len=u.act_vector_len,
+                block_outputs=u.codebook_outputs, entry_bits=u.table_entry_bits)}
+
+
+def _row(run: EndToEnd, kind: str, power_w: float) -> dict:
+    return {"system": run.design, "kind": kind, "model": MODEL, "input_len": run.input_len,
+            "output_len": run.output_len, "prefill_s": run.prefill_s, "decode_step_s": run.decode_step_s,
+            "e2e_latency_s": run.latency_s, "power_w": power_w, "energy_j": run.energy_j,
+            "tokens_per_j": run.tokens_per_j}
+
+
+def _fpga_row(acc: LutAccelerator, input_len: int, quality: dict[str, float]) -> dict:
+    report = acc.fit()
+    row = _row(end_to_end(acc, MODEL, input_len, OUTPUT_LEN), "fpga_lut", acc.fpga.power_w)
+    row |= {f"{k}_used": v for k, v in report.used.items()}
+    row |= {"binding_resource": report.binding, "fits": report.fits,
+            "binding_utilization": report.utilization[report.binding]}
+    return row | quality
+
+
+def results() -> pd.DataFrame:
+    """Every system at every prompt length, with the comparison ratios against the GPUs."""
+    rows = []
+    for acc in designs().values():
+        quality = accuracy(acc)
+        rows += [_fpga_row(acc, n, quality) for n in INPUT_LENS]
+    for name in GPUS:
+        gpu = load_gpu(name)
+        rows += [_row(gpu_end_to_end(gpu, MODEL, n, OUTPUT_LEN), "gpu_roofline", gpu.power_w)
+                 for n in INPUT_LENS]
+    table = pd.DataFrame(rows)
+    return _with_ratios(table)
+
+
+def _with_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    gpu = table[table.kind == "gpu_roofline"].set_index(["system", "input_len"])
+    mi210 = table.input_len.map(gpu.loc["mi210"].e2e_latency_s)
+    a100 = table.input_len.map(gpu.loc["a100"].tokens_per_j)
+    table["latency_vs_mi210"] = mi210 / table.e2e_latency_s
+    table["efficiency_vs_a100"] = table.tokens_per_j / a100
+    table["paper_e2e_latency_s"] = table.input_len.map(ARTIFACT_E2E_S).where(table.kind == "fpga_lut")
+    return table
+
+
+def plot(table: pd.DataFrame, path: Path) -> Path:
+    """Latency (s) and tokens per joule at the longer prompt, with the paper's figures."""
+    longest = table[table.input_len == max(INPUT_LENS)]
+    latency = dict(zip(longest.system, longest.e2e_latency_s, strict=True))
+    latency |= {"paper (V80)": PAPER_E2E_S, "paper MI210\n(1.66x)": PAPER_E2E_S * PAPER_VS_MI210_LATENCY}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    axes[0].bar(list(latency), list(latency.values()), color="tab:blue")
+    axes[0].set_ylabel(f"seconds for {OUTPUT_LEN} output tokens")
+    axes[0].set_title(f"{MODEL}, prompt {max(INPUT_LENS)}: end-to-end latency")
+    axes[1].bar(longest.system, longest.tokens_per_j, color="tab:green")
+    axes[1].set_ylabel("tokens per joule")
+    axes[1].set_title("energy efficiency (power x time)")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=30)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _comparison(table: pd.DataFrame) -> pd.DataFrame:
+    fpga = table[(table.kind == "fpga_lut") & (table.input_len == max(INPUT_LENS))].set_index("system")
+    base = fpga.loc["lutllm_v80"]
+    return pd.DataFrame({
+        "metric": [f"e2e latency, {OUTPUT_LEN} tokens (s)", "latency advantage over MI210 (x)",
+                   "energy efficiency over A100 (x)"],
+        "ours (as built)": [base.e2e_latency_s, base.latency_vs_mi210, base.efficiency_vs_a100],
+        "ours (bandwidth bound)": [fpga.loc["lutllm_v80_bw", "e2e_latency_s"],
+                                   fpga.loc["lutllm_v80_bw", "latency_vs_mi210"],
+                                   fpga.loc["lutllm_v80_bw", "efficiency_vs_a100"]],
+        "paper": [PAPER_E2E_S, PAPER_VS_MI210_LATENCY, PAPER_VS_A100_EFFICIENCY]}).set_index("metric")
+
+
+def _resources(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    fpga = table[table.kind == "fpga_lut"].drop_duplicates("system")[["system", *columns]]
+    counts = [c for c in columns if c.endswith("_used")]
+    return fpga.astype({c: int for c in counts})
+
+
+def summary(table: pd.DataFrame) -> str:
+    fpga = table[table.kind == "fpga_lut"].iloc[0]
+    cols = ["system", "input_len", "prefill_s", "decode_step_s", "e2e_latency_s", "paper_e2e_latency_s",
+            "energy_j", "tokens_per_j"]
+    res = ["lut_used", "ff_used", "bram_used", "uram_used", "dsp_used", "binding_resource", "fits"]
+    lines = ["# LUT-LLM reproduction (Qwen3-1.7B on the AMD V80)", "",
+             f"Prompt {max(INPUT_LENS)} tokens, {OUTPUT_LEN} generated tokens; "
+             "our figures next to the paper's:",
+             "", _comparison(table).round(3).to_markdown(), "",
+             "All systems (paper_e2e_latency_s: the artifact's reference table, e2e_latency.cpp):", "",
+             table[cols].round(4).to_markdown(index=False), "",
+             "Resources of the LUT designs (our estimate; the V80 has 2,574,208 LUTs, 5,148,416 FFs, "
+             "3,667 BRAM36, 1,878 URAM, 10,848 DSPs):", "",
+             _resources(table, res).to_markdown(index=False),
+             "", f"Accuracy cost (QSNR on seeded Gaussian tensors): activations {fpga.act_qsnr_db:.1f} dB, "
+             f"weights {fpga.weight_qsnr_db:.1f} dB, "
+             f"the table-lookup product {fpga.lut_product_qsnr_db:.1f} dB.",
+             "", _DIFFERENCES]
+    return "\n".join(lines) + "\n"
+
+
+_DIFFERENCES = """## Where we differ from the paper and why
+
+- Latency of the V80 design: ours is slower than the paper's 1.410 s. Decode is bound by
+  streaming, per token, every 2D table (64 x 16 uint8 per input-vector position and 512
+  outputs: 2 bytes per 2 weights), the 4-bit weight indices and the FP32 activation
+  codebooks: about 1.8 GB a token. We stream them through one 512-bit port per unit (16
+  units at 250 MHz = 256 GB/s) and load before looking up, as the artifact's
+  `memory_matcher_w_vq` engine is written; that gives ~8 ms a decode step where the
+  artifact's reference table implies ~5 ms. The same dataflow at the full 820 GB/s with
+  loads overlapped (`lutllm_v80_bw`) takes ~2.8 ms: the paper's design lies between the two,
+  so its engines overlap part of the loading or use more memory ports than we read from
+  the HLS. We do not tune our model to the paper's number.
+- Prefill: our prefill is lookup- and search-bound and short (tens of ms); the artifact's
+  reference table implies ~0.1 to 0.2 s, so its centroid search or lookup rate in prefill is
+  lower than our 16 x 1,024 lookups and 16 x 64 distances a cycle.
+- GPUs: ours are rooflines (every weight and the KV cache read once per step at the data
+  sheet's peak bandwidth, BF16, LM head included), so a MI210 generates the 256 tokens in
+  ~0.54 s and an A100 in ~0.46 s: 3 to 4x faster than the LUT design, not 1.66x slower. The
+  paper measured real software stacks at batch 1, where kernel launches and framework
+  overheads, not HBM bandwidth, set the step time: its MI210 figure (1.66 x 1.410 = 2.34 s)
+  is ~9 ms a token, ~23% of the MI210's peak bandwidth. Against a roofline the FPGA's
+  advantage is energy, not speed.
+- Energy: the V80 is priced at the 62.751 W the AMD Power Design Manager estimates for the
+  LUT-LLM design (qwen_block/example.pwr), GPUs at their board power (300 W each). A
+  bandwidth-bound decode does not draw full board power, so the GPU energies are upper
+  bounds, and our energy-efficiency ratio over the A100 (~1.0x as built, ~2.8x at the
+  bandwidth bound) brackets the paper's 1.72x for the same reasons as the latency.
+- Scope: the LM head and embedding are left out on the FPGA, as the artifact's end-to-end
+  formula counts 28 decoder layers only; norms, RoPE and SwiGLU are not timed (they overlap
+  in LUT-LLM's dataflow). Resources are our per-element estimates (LUT6 multiplexer trees,
+  LUTRAM weight indices, BRAM ports), not synthesis; the artifact's Vivado report of an
+  earlier build lists 433,617 LUTs, 960 RAMB36, 560 URAM and 2,352 DSPs.
+- Accuracy: the QSNR figures are for plain k-means on Gaussian data; LUT-LLM fine-tunes the
+  model to its codebooks (its training recipe), which this does not model.
+"""
+
+
+def reproduce(out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    table = results()
+    csv = out_dir / "lutllm.csv"
+    table.to_csv(csv, index=False)
+    png = plot(table, out_dir / "lutllm_latency.png")
+    md = out_dir / "lutllm_summary.md"
+    md.write_text(summary(table))
+    return [csv, png, md]

@@ -1,0 +1,54 @@
+"""LUT-LLM reproduction: our own numbers, checked in.
+
+Regenerate: bitplane reproduce lutllm --out /tmp/lutllm && cp /tmp/lutllm/lutllm.csv tests/golden/data/
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.papers import lutllm
+
+GOLDEN = Path(__file__).parent / "data" / "lutllm.csv"
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return lutllm.results()
+
+
+def test_matches_checked_in_numbers(table):
+    golden = pd.read_csv(GOLDEN)
+    pd.testing.assert_frame_equal(table, golden, check_dtype=False, rtol=1e-9)
+
+
+def test_v80_design_row(table):
+    row = table.query("system == 'lutllm_v80' and input_len == 128").iloc[0]
+    # Our model is slower than the paper's 1.410 s (see the summary); pin where it stands.
+    assert row.e2e_latency_s == pytest.approx(2.139, abs=0.01)
+    assert row.fits and row.binding_resource == "lut"
+    assert row.paper_e2e_latency_s == 1.4506
+    # The bandwidth bound of the same dataflow is faster than the paper: it lies between.
+    bound = table.query("system == 'lutllm_v80_bw' and input_len == 128").iloc[0]
+    assert bound.e2e_latency_s < lutllm.PAPER_E2E_S < row.e2e_latency_s
+
+
+def test_gpu_rooflines_are_bandwidth_bound(table):
+    gpu = table[table.kind == "gpu_roofline"].set_index(["system", "input_len"])
+    # Decode step = BF16 weights (+ LM head) + KV cache over the data-sheet bandwidth.
+    assert gpu.loc[("mi210", 128), "decode_step_s"] == pytest.approx(2.1e-3, rel=0.03)
+    ratio = gpu.loc[("mi210", 128), "decode_step_s"] / gpu.loc[("a100", 128), "decode_step_s"]
+    assert ratio == pytest.approx(1935 / 1638.4, rel=1e-3)
+
+
+def test_cli_writes_csv_plot_and_summary(tmp_path):
+    assert main(["reproduce", "lutllm", "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "lutllm.csv")
+    assert {"e2e_latency_s", "latency_vs_mi210", "efficiency_vs_a100", "lut_used"} <= set(frame.columns)
+    assert (tmp_path / "lutllm_latency.png").stat().st_size > 10_000
+    text = (tmp_path / "lutllm_summary.md").read_text()
+    assert "Where we differ from the paper and why" in text and "1.66" in text and "1.72" in text
