@@ -8,6 +8,7 @@
 from .accelerator import ACCELERATORS, Accelerator, load_accelerator
 from .config import ConfigError, FieldError, from_dict, load_yaml, to_dict
 from .fpga import FPGAS, GPUS, FpgaDevice, GpuDevice, load_fpga, load_gpu
+from .hbm import HBM_DEVICES, HbmDevice, HbmStack, load_hbm_device
 from .memory import Dram, Sram
 from .tech import TABLES, EnergyEntry, EnergyTable, load_energy_table
 from .units import ACCUMULATORS, DATAFLOWS, BitSerialArray, MXTensorCore, SystolicArray
@@ -18,6 +19,7 @@ __all__ = [
     "DATAFLOWS",
     "FPGAS",
     "GPUS",
+    "HBM_DEVICES",
     "TABLES",
     "Accelerator",
     "BitSerialArray",
@@ -28,6 +30,8 @@ __all__ = [
     "FieldError",
     "FpgaDevice",
     "GpuDevice",
+    "HbmDevice",
+    "HbmStack",
     "MXTensorCore",
     "Sram",
     "SystolicArray",
@@ -36,6 +40,7 @@ __all__ = [
     "load_energy_table",
     "load_fpga",
     "load_gpu",
+    "load_hbm_device",
     "load_yaml",
     "to_dict",
 ]

@@ -14,6 +14,8 @@ from .errors import UserError
 # Paper name on the command line -> module under experiments.papers.
 PAPERS: dict[str, str] = {
     "bitmod": "experiments.papers.bitmod",
+    "int-vs-fp": "experiments.papers.int_vs_fp",
+    "duplex": "experiments.papers.duplex",
     "lutllm": "experiments.papers.lutllm",
 }
 

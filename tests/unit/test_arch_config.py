@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import arch
 from arch import (
     ACCELERATORS,
     TABLES,
@@ -21,7 +23,7 @@ from arch import (
     load_yaml,
     to_dict,
 )
-from arch.tech import scale_energy
+from arch.tech import NOMINAL_VDD_V, scale_energy
 
 GOOD = """\
 schema_version: 1
@@ -109,12 +111,15 @@ def test_every_builtin_design_loads_and_every_action_it_emits_is_priced(name):
     assert result.total_energy_pj > 0 and set(result.energy_pj) >= {"dram", "weight_sram"}
 
 
-@pytest.mark.parametrize("name", TABLES)
+PIM_TABLES = sorted((Path(arch.__file__).parent / "data" / "pim" / "energy").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", [*TABLES, *PIM_TABLES])
 def test_every_energy_number_has_a_source_and_node(name):
     table = load_energy_table(name)
     assert table.entries
     for entry in table.entries.values():
-        assert entry.source.strip() and entry.node_nm in (45, 28)
+        assert entry.source.strip() and entry.node_nm in NOMINAL_VDD_V
 
 
 def test_energy_table_entry_without_source_is_rejected(tmp_path):

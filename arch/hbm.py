@@ -1,0 +1,228 @@
+"""HBM3 stacks, and the devices built on them: an xPU, its stacks, optional PIM units, a link.
+
+    >>> stack = load_hbm_device("h100").stack
+    >>> stack.pseudo_channels, stack.banks, round(stack.external_bandwidth_bytes_per_s / 1e9, 1)
+    (32, 512, 670.0)
+    >>> duplex = load_hbm_device("duplex")
+    >>> round(duplex.stack.bandwidth_at("logic_die") / duplex.stack.external_bandwidth_bytes_per_s, 2)
+    4.0
+    >>> round(duplex.pim_op_per_byte, 2)
+    7.95
+
+A stack has ``channels`` x ``pseudo_channels_per_channel`` pseudo-channels (PCs), each with
+``bank_groups_per_pseudo_channel`` bank groups (BGs) of ``banks_per_bank_group`` banks. One
+column access of a PC moves ``access_bytes`` (32 DQ x burst 8 = 32 B in HBM3), and accesses
+to different bank groups can issue every tCCD_S. Bandwidth at each place a reader can sit:
+
+- ``xpu`` (through the interposer): ``dq_pins x pin_rate / 8``, capped by the data TSVs;
+- ``logic_die``: the data TSVs (``data_tsvs x tsv_rate / 8``), capped by every bank group of
+  every PC streaming at once (``PCs x BGs x access_bytes / tCCD_S``): Duplex's 4x TSVs
+  (pitch 50 -> 22 um) reach that cap, which is why more TSVs would not help;
+- ``bank_group``: every bank group streaming (4x the PC rate);
+- ``bank``: every bank streaming (16x): Bank-PIM's all-bank mode.
+
+A byte read from the cells crosses the FGDRAM segments (:data:`SEGMENTS`) in order: bank
+activation/precharge (amortized per bit), the cell array, column decoder -> BG mux, BG mux
+-> global I/O, TSV, interposer I/O. A reader at ``location`` takes the segments up to it
+from the cells and the rest between itself and the xPU (:meth:`HbmStack.path`); the
+simulator emits one ``<segment>.bit`` action per bit per segment and an energy table
+(``arch/data/pim/energy/hbm3_fgdram.yaml``) prices them.
+
+Built-in devices live in ``arch/data/pim/<name>.yaml`` (:data:`HBM_DEVICES`); every number
+carries its source in the file. Energy tables named by a device are looked up in
+``arch/data/pim/energy/`` first, then among the built-in tables of :mod:`arch.tech`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, reduce
+from pathlib import Path
+
+from .config import ConfigError, check, from_dict, load_yaml
+from .tech import EnergyTable, load_energy_table
+from .units.logic_pim import PimUnit
+from .units.systolic import check_positive_int
+from .units.xpu import Link, Xpu
+
+__all__ = ["HBM_DEVICES", "SEGMENTS", "HbmDevice", "HbmStack", "load_hbm_device", "load_pim_energy"]
+
+_DATA = Path(__file__).parent / "data" / "pim"
+_ENERGY = _DATA / "energy"
+
+# Path segments from the DRAM cells to the xPU, in order (FGDRAM, O'Connor et al. MICRO 2017).
+SEGMENTS: tuple[str, ...] = ("hbm_act_pre", "hbm_cell", "hbm_column_bg", "hbm_bg_gio", "hbm_tsv",
+                             "hbm_interposer")
+# How many leading segments lie between the cells and a reader at each location.
+_CELL_SIDE = {"bank": 2, "bank_group": 3, "logic_die": 5, "xpu": 6}
+
+
+def _positive(value: object, field: str) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    check(ok, field, f"must be positive, not {value!r}")
+
+
+@dataclass(frozen=True)
+class HbmStack:
+    """One HBM stack: organization, timing, TSVs and capacity (see the module docstring).
+
+    ``tsv_rate_bps`` is the rate of one data TSV (the DQ pin rate when left out).
+    """
+
+    name: str
+    capacity_bytes: int
+    pin_rate_bps: float
+    channels: int = 16
+    pseudo_channels_per_channel: int = 2
+    bank_groups_per_pseudo_channel: int = 4
+    banks_per_bank_group: int = 4
+    dq_pins: int = 1024
+    access_bytes: int = 32
+    tccd_s_ps: int = 1500
+    data_tsvs: int = 1024
+    tsv_pitch_um: float = 50.0
+    tsv_rate_bps: float | None = None
+    source: str = ""
+
+    def __post_init__(self):
+        for field in ("capacity_bytes", "channels", "pseudo_channels_per_channel",
+                      "bank_groups_per_pseudo_channel", "banks_per_bank_group", "dq_pins",
+                      "access_bytes", "tccd_s_ps", "data_tsvs"):
+            check_positive_int(getattr(self, field), field)
+        _positive(self.pin_rate_bps, "pin_rate_bps")
+        _positive(self.tsv_pitch_um, "tsv_pitch_um")
+        if self.tsv_rate_bps is not None:
+            _positive(self.tsv_rate_bps, "tsv_rate_bps")
+
+    @property
+    def pseudo_channels(self) -> int:
+        return self.channels * self.pseudo_channels_per_channel
+
+    @property
+    def bank_groups(self) -> int:
+        return self.pseudo_channels * self.bank_groups_per_pseudo_channel
+
+    @property
+    def banks(self) -> int:
+        return self.bank_groups * self.banks_per_bank_group
+
+    @property
+    def tccd_s_s(self) -> float:
+        return self.tccd_s_ps * 1e-12
+
+    @property
+    def external_bandwidth_bytes_per_s(self) -> float:
+        """What the xPU sees through the interposer (DQ pins, capped by the data TSVs)."""
+        return min(self.dq_pins * self.pin_rate_bps / 8, self.tsv_bandwidth_bytes_per_s)
+
+    @property
+    def tsv_bandwidth_bytes_per_s(self) -> float:
+        rate = self.pin_rate_bps if self.tsv_rate_bps is None else self.tsv_rate_bps
+        return self.data_tsvs * rate / 8
+
+    def column_bandwidth_bytes_per_s(self, streams: int) -> float:
+        """``streams`` readers (PCs, BGs or banks) each moving one access every tCCD_S."""
+        return streams * self.access_bytes / self.tccd_s_s
+
+    def bandwidth_at(self, location: str) -> float:
+        """Bytes per second a reader at ``location`` (xpu, logic_die, bank_group, bank) sees."""
+        if location == "xpu":
+            return self.external_bandwidth_bytes_per_s
+        if location == "logic_die":
+            return min(self.tsv_bandwidth_bytes_per_s, self.column_bandwidth_bytes_per_s(self.bank_groups))
+        if location == "bank_group":
+            return self.column_bandwidth_bytes_per_s(self.bank_groups)
+        if location == "bank":
+            return self.column_bandwidth_bytes_per_s(self.banks)
+        raise ValueError(f"location must be one of {', '.join(_CELL_SIDE)}, not {location!r}")
+
+    @staticmethod
+    def path(location: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(segments from the cells to a reader at ``location``, segments from it to the xPU)."""
+        if location not in _CELL_SIDE:
+            raise ValueError(f"location must be one of {', '.join(_CELL_SIDE)}, not {location!r}")
+        cut = _CELL_SIDE[location]
+        return SEGMENTS[:cut], SEGMENTS[cut:]
+
+    @property
+    def tsv_area_mm2(self) -> float:
+        """Footprint of the data-TSV array: ``data_tsvs x pitch^2``."""
+        return self.data_tsvs * self.tsv_pitch_um**2 / 1e6
+
+
+def load_pim_energy(name_or_path: str | Path) -> EnergyTable:
+    """An energy table of ``arch/data/pim/energy/`` by name, a built-in tech table, or a path."""
+    path = Path(name_or_path)
+    if not path.suffix and (_ENERGY / f"{name_or_path}.yaml").exists():
+        path = _ENERGY / f"{name_or_path}.yaml"
+        return from_dict(EnergyTable, load_yaml(path), source=str(path))
+    return load_energy_table(name_or_path)
+
+
+@dataclass(frozen=True)
+class HbmDevice:
+    """An xPU with ``stacks`` HBM stacks, PIM units in every stack (or none), and a link to
+    its peers. ``energy_tables`` are merged in order (a later table wins on a shared action)."""
+
+    name: str
+    xpu: Xpu
+    stack: HbmStack
+    stacks: int
+    link: Link
+    pim: PimUnit | None = None
+    energy_tables: tuple[str, ...] = ("hbm3_fgdram", "attacc_h100")
+    source: str = ""
+    schema_version: int = 1
+
+    def __post_init__(self):
+        check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
+        check_positive_int(self.stacks, "stacks")
+        check(len(self.energy_tables) > 0, "energy_tables", "must name at least one table")
+
+    @cached_property
+    def energy(self) -> EnergyTable:
+        return reduce(EnergyTable.merged, [load_pim_energy(name) for name in self.energy_tables])
+
+    @property
+    def capacity_bytes(self) -> int:
+        return self.stacks * self.stack.capacity_bytes
+
+    @property
+    def external_bandwidth_bytes_per_s(self) -> float:
+        return self.stacks * self.stack.external_bandwidth_bytes_per_s
+
+    @property
+    def xpu_bandwidth_bytes_per_s(self) -> float:
+        """What the xPU's GEMMs sustain: external bandwidth x ``xpu.memory_efficiency``."""
+        return self.external_bandwidth_bytes_per_s * self.xpu.memory_efficiency
+
+    @property
+    def pim_flops(self) -> float:
+        return self.stacks * self.pim.peak_flops if self.pim else 0.0
+
+    @property
+    def pim_bandwidth_bytes_per_s(self) -> float:
+        return self.stacks * self.stack.bandwidth_at(self.pim.location) if self.pim else 0.0
+
+    @property
+    def pim_op_per_byte(self) -> float:
+        """The PIM units' ridge point: FLOPs they can do per byte they can read."""
+        return self.pim_flops / self.pim_bandwidth_bytes_per_s if self.pim else 0.0
+
+
+def _builtin() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in _DATA.glob("*.yaml")))
+
+
+HBM_DEVICES: tuple[str, ...] = _builtin()
+
+
+def load_hbm_device(name_or_path: str | Path) -> HbmDevice:
+    """A built-in device (see :data:`HBM_DEVICES`) by name, or a user YAML file by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        if str(name_or_path) not in HBM_DEVICES:
+            raise ConfigError(f"unknown HBM device {str(name_or_path)!r}; built-in: "
+                              f"{', '.join(HBM_DEVICES)} (or give a path to a YAML file)")
+        path = _DATA / f"{name_or_path}.yaml"
+    return from_dict(HbmDevice, load_yaml(path), source=str(path))
