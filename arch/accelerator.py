@@ -11,12 +11,11 @@ the same object can be built in Python with the constructors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, reduce
 from pathlib import Path
 
 from .config import ConfigError, check, from_dict, load_yaml
 from .memory import Dram, Sram
-from .tech import EnergyTable, load_energy_table
+from .tech import EnergyTable, merged_tables
 from .units import BitSerialArray, MXTensorCore, SystolicArray
 
 __all__ = ["ACCELERATORS", "Accelerator", "load_accelerator"]
@@ -45,10 +44,9 @@ class Accelerator:
         check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
         check(len(self.energy_tables) > 0, "energy_tables", "must name at least one table")
 
-    @cached_property
+    @property
     def energy(self) -> EnergyTable:
-        tables = [load_energy_table(name) for name in self.energy_tables]
-        return reduce(EnergyTable.merged, tables)
+        return merged_tables(self.energy_tables)
 
     @property
     def price_aliases(self) -> dict[str, str]:

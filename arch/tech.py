@@ -21,12 +21,14 @@ below 16 nm), and a scaled table says so in every entry's source.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import ConfigError, check, from_dict, load_yaml
 
-__all__ = ["NOMINAL_VDD_V", "TABLES", "EnergyEntry", "EnergyTable", "load_energy_table", "scale_energy"]
+__all__ = ["NOMINAL_VDD_V", "TABLES", "EnergyEntry", "EnergyTable", "load_energy_table", "merged_tables",
+           "scale_energy"]
 
 _DATA = Path(__file__).parent / "data" / "tech"
 
@@ -107,8 +109,12 @@ def _builtin_tables() -> tuple[str, ...]:
 TABLES: tuple[str, ...] = _builtin_tables()
 
 
+@functools.lru_cache(maxsize=256)
 def load_energy_table(name_or_path: str | Path) -> EnergyTable:
-    """A built-in table by name (see :data:`TABLES`) or a user YAML file by path."""
+    """A built-in table by name (see :data:`TABLES`) or a user YAML file by path.
+
+    Cached per name or path for the life of the process: a table is immutable data, and a
+    sweep builds thousands of designs that share a few tables."""
     path = Path(name_or_path)
     if not path.suffix:
         if str(name_or_path) not in TABLES:
@@ -116,3 +122,10 @@ def load_energy_table(name_or_path: str | Path) -> EnergyTable:
                               f"{', '.join(TABLES)} (or give a path to a YAML file)")
         path = _DATA / f"{name_or_path}.yaml"
     return from_dict(EnergyTable, load_yaml(path), source=str(path))
+
+
+@functools.lru_cache(maxsize=256)
+def merged_tables(names: tuple[str, ...]) -> EnergyTable:
+    """The tables ``names`` merged in order (a later one wins on a shared action), cached."""
+    tables = [load_energy_table(name) for name in names]
+    return functools.reduce(EnergyTable.merged, tables)

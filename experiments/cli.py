@@ -19,7 +19,7 @@ from .errors import UserError
 # Each module adds its subcommands with ``register(subparsers)``; kept apart so that a
 # family of commands (RTL, reproductions, sweeps) lives next to the code it drives.
 COMMAND_MODULES: tuple[str, ...] = (
-    "experiments.cmd_simulate", "experiments.cmd_reproduce", "experiments.cmd_rtl",
+    "experiments.cmd_simulate", "experiments.cmd_reproduce", "experiments.cmd_sweep",
 )
 
 

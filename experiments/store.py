@@ -1,0 +1,202 @@
+"""The result store of a sweep: one SQLite file in WAL mode, one transaction per design point.
+
+    >>> store = ResultStore(":memory:")
+    >>> store.put(PointRecord("ab12", 0, "ok", "", {"latency_s": 0.5}, [{"op": "mlp.up"}]))
+    True
+    >>> store.finished_ids(), store.frame().latency_s.tolist()
+    ({'ab12'}, [0.5])
+
+A design point x workload is keyed by its ``point_id`` (sha256 of its full configuration),
+so a point is written at most once: re-running a sweep skips what is stored, and a sweep
+killed at any instant (SIGKILL included) loses only the points it had not committed. Each
+point's row and its per-op rows go in one transaction. Rows are kept as JSON (columns vary
+by hardware family: one energy column per component); :meth:`ResultStore.frame` makes them
+a table. ``meta`` holds the store's metadata (versions, spec hash, seed).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic"]
+
+# Packages whose versions go with every store (results depend on them).
+_PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "pyyaml", "simpy", "matplotlib", "optuna", "dask",
+             "distributed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    point_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL,
+    row TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ops (
+    point_id TEXT NOT NULL, idx INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (point_id, idx));
+"""
+
+
+@dataclass(frozen=True)
+class PointRecord:
+    """One evaluated design point: ``status`` is "ok" or "failed" (then ``error`` says why)."""
+
+    point_id: str
+    seq: int
+    status: str
+    error: str
+    row: dict
+    ops: list[dict] = field(default_factory=list)
+
+
+class ResultStore:
+    """Crash-safe store of :class:`PointRecord` (see the module docstring)."""
+
+    def __init__(self, path: str | Path):
+        self.path = path
+        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed point survives the process dying (power loss may
+        # drop the last few commits, never corrupt the file).
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def put(self, record: PointRecord) -> bool:
+        """Write one point and its ops atomically; False if that point was already stored."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = db.execute("INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?)",
+                             (record.point_id, record.seq, record.status, record.error,
+                              json.dumps(record.row)))
+            if cur.rowcount:
+                db.executemany("INSERT INTO ops VALUES (?, ?, ?)",
+                               [(record.point_id, i, json.dumps(op)) for i, op in enumerate(record.ops)])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return bool(cur.rowcount)
+
+    def finished_ids(self) -> set[str]:
+        return {pid for (pid,) in self._db.execute("SELECT point_id FROM points")}
+
+    def get(self, point_id: str) -> PointRecord | None:
+        found = self._db.execute("SELECT point_id, seq, status, error, row FROM points WHERE point_id = ?",
+                                 (point_id,)).fetchone()
+        if found is None:
+            return None
+        pid, seq, status, error, row = found
+        return PointRecord(pid, seq, status, error, json.loads(row))
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per stored point (ordered by ``seq``): its row plus point_id/status/error."""
+        rows = [json.loads(row) | {"point_id": pid, "seq": seq, "status": status, "error": error}
+                for pid, seq, status, error, row in self._db.execute(
+                    "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
+        return pd.DataFrame(rows)
+
+    def ops_frame(self) -> pd.DataFrame:
+        rows = [json.loads(row) | {"point_id": pid, "op_index": idx} for pid, idx, row in self._db.execute(
+            "SELECT ops.point_id, idx, ops.row FROM ops JOIN points USING (point_id) ORDER BY seq, idx")]
+        return pd.DataFrame(rows)
+
+    def meta(self) -> dict:
+        return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, values: dict) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             [(k, json.dumps(v)) for k, v in values.items()])
+        self._db.execute("COMMIT")
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see half a file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# --- metadata and exports ------------------------------------------------------------------
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def git_sha() -> str | None:
+    """The commit of the bitplane checkout this runs from, when it is a git checkout."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def collect_metadata(spec, kind: str = "sweep") -> dict:
+    """What a store says about how its rows were made (versions, git sha, spec hash, seed)."""
+    from arch import to_dict
+
+    from .spec import spec_hash
+    return {"kind": kind, "bitplane_version": _version("bitplane"), "git_sha": git_sha(),
+            "spec_name": spec.name, "spec_hash": spec_hash(spec), "seed": spec.sampling.seed,
+            "objectives": list(spec.objectives), "constraints": list(spec.constraints),
+            "python": platform.python_version(),
+            "packages": {p: _version(p) for p in _PACKAGES}, "spec": to_dict(spec)}
+
+
+def _parquet(frame: pd.DataFrame, meta: dict):
+    def write(tmp: Path) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        schema_meta = (table.schema.metadata or {}) | {b"bitplane": json.dumps(meta, default=str).encode()}
+        pq.write_table(table.replace_schema_metadata(schema_meta), tmp)
+    return write
+
+
+def export_tables(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path, meta: dict) -> tuple[Path, ...]:
+    """results.parquet/.csv (one row per point x workload), ops.parquet, pareto.csv, metadata.json."""
+    out_dir = Path(out_dir)
+    paths = (
+        write_atomic(out_dir / "results.parquet", _parquet(frame, meta)),
+        write_atomic(out_dir / "results.csv", lambda p: frame.to_csv(p, index=False)),
+        write_atomic(out_dir / "ops.parquet", _parquet(ops, meta)),
+        write_atomic(out_dir / "pareto.csv",
+                     lambda p: frame[frame.get("pareto", pd.Series(False, index=frame.index))]
+                     .to_csv(p, index=False)),
+        write_atomic(out_dir / "metadata.json",
+                     lambda p: p.write_text(json.dumps(meta, indent=1, default=str) + "\n")),
+    )
+    return paths
