@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, check, from_dict, load_yaml
+from .config import builtin_names, check, load_builtin
 from .memory import Dram, Sram
 from .tech import EnergyTable, merged_tables
 from .units import BitSerialArray, MXTensorCore, SystolicArray
@@ -59,19 +59,9 @@ class Accelerator:
         return self.dram.bytes_per_cycle(self.clock_hz)
 
 
-def _builtin() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in _DATA.glob("*.yaml")))
-
-
-ACCELERATORS: tuple[str, ...] = _builtin()
+ACCELERATORS: tuple[str, ...] = builtin_names(_DATA)
 
 
 def load_accelerator(name_or_path: str | Path) -> Accelerator:
     """A built-in design (see :data:`ACCELERATORS`) by name, or a user YAML file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        if str(name_or_path) not in ACCELERATORS:
-            raise ConfigError(f"unknown accelerator {str(name_or_path)!r}; built-in: "
-                              f"{', '.join(ACCELERATORS)} (or give a path to a YAML file)")
-        path = _DATA / f"{name_or_path}.yaml"
-    return from_dict(Accelerator, load_yaml(path), source=str(path))
+    return load_builtin(Accelerator, name_or_path, _DATA, "accelerator")

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["ConfigError", "FieldError", "check", "from_dict", "load_yaml", "to_dict"]
+__all__ = ["ConfigError", "FieldError", "builtin_names", "check", "from_dict", "load_builtin", "load_yaml",
+           "to_dict"]
 
 
 class FieldError(ValueError):
@@ -235,3 +236,24 @@ def to_dict(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: to_dict(v) for k, v in obj.items()}
     return obj
+
+
+# --- built-in data files ------------------------------------------------------------------
+
+def builtin_names(folder: Path) -> tuple[str, ...]:
+    """The names (file stems) of the YAML files in a data folder, sorted."""
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+
+
+def load_builtin(cls: type, name_or_path: str | Path, folder: Path, what: str) -> Any:
+    """``cls`` from the built-in ``folder/<name>.yaml``, or from a user YAML file by path.
+
+    An unknown built-in name is one ConfigError line listing the built-in names."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        names = builtin_names(folder)
+        if str(name_or_path) not in names:
+            raise ConfigError(f"unknown {what} {str(name_or_path)!r}; built-in: {', '.join(names)} "
+                              "(or give a path to a YAML file)")
+        path = folder / f"{name_or_path}.yaml"
+    return from_dict(cls, load_yaml(path), source=str(path))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import ConfigError, check, from_dict, load_yaml
+from .config import builtin_names, check, load_builtin
 
 __all__ = ["FPGAS", "GPUS", "RESOURCES", "FpgaDevice", "GpuDevice", "load_fpga", "load_gpu"]
 
@@ -129,29 +129,15 @@ class GpuDevice:
             _positive(getattr(self, field), field)
 
 
-def _names(folder: Path) -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
-
-
-FPGAS: tuple[str, ...] = _names(_DATA)
-GPUS: tuple[str, ...] = _names(_GPU_DATA)
-
-
-def _load(cls: type, name_or_path: str | Path, folder: Path, builtin: tuple[str, ...], what: str):
-    path = Path(name_or_path)
-    if not path.suffix:
-        if str(name_or_path) not in builtin:
-            raise ConfigError(f"unknown {what} {str(name_or_path)!r}; built-in: {', '.join(builtin)} "
-                              "(or give a path to a YAML file)")
-        path = folder / f"{name_or_path}.yaml"
-    return from_dict(cls, load_yaml(path), source=str(path))
+FPGAS: tuple[str, ...] = builtin_names(_DATA)
+GPUS: tuple[str, ...] = builtin_names(_GPU_DATA)
 
 
 def load_fpga(name_or_path: str | Path) -> FpgaDevice:
     """A built-in FPGA card (:data:`FPGAS`) or a YAML file; errors are one ``file:line: field`` line."""
-    return _load(FpgaDevice, name_or_path, _DATA, FPGAS, "FPGA")
+    return load_builtin(FpgaDevice, name_or_path, _DATA, "FPGA")
 
 
 def load_gpu(name_or_path: str | Path) -> GpuDevice:
     """A built-in GPU roofline (:data:`GPUS`) or a YAML file."""
-    return _load(GpuDevice, name_or_path, _GPU_DATA, GPUS, "GPU")
+    return load_builtin(GpuDevice, name_or_path, _GPU_DATA, "GPU")

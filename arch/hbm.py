@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import cached_property, reduce
 from pathlib import Path
 
-from .config import ConfigError, check, from_dict, load_yaml
+from .config import builtin_names, check, from_dict, load_builtin, load_yaml
 from .tech import EnergyTable, load_energy_table
 from .units.logic_pim import PimUnit
 from .units.systolic import check_positive_int
@@ -210,19 +210,9 @@ class HbmDevice:
         return self.pim_flops / self.pim_bandwidth_bytes_per_s if self.pim else 0.0
 
 
-def _builtin() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in _DATA.glob("*.yaml")))
-
-
-HBM_DEVICES: tuple[str, ...] = _builtin()
+HBM_DEVICES: tuple[str, ...] = builtin_names(_DATA)
 
 
 def load_hbm_device(name_or_path: str | Path) -> HbmDevice:
     """A built-in device (see :data:`HBM_DEVICES`) by name, or a user YAML file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        if str(name_or_path) not in HBM_DEVICES:
-            raise ConfigError(f"unknown HBM device {str(name_or_path)!r}; built-in: "
-                              f"{', '.join(HBM_DEVICES)} (or give a path to a YAML file)")
-        path = _DATA / f"{name_or_path}.yaml"
-    return from_dict(HbmDevice, load_yaml(path), source=str(path))
+    return load_builtin(HbmDevice, name_or_path, _DATA, "HBM device")

@@ -25,7 +25,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import ConfigError, check, from_dict, load_yaml
+from .config import builtin_names, check, load_builtin
 
 __all__ = ["NOMINAL_VDD_V", "TABLES", "EnergyEntry", "EnergyTable", "load_energy_table", "merged_tables",
            "scale_energy"]
@@ -102,11 +102,7 @@ class EnergyTable:
         return EnergyTable(f"{self.name}@{node_nm}nm", {k: move(e) for k, e in self.entries.items()})
 
 
-def _builtin_tables() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in _DATA.glob("*.yaml")))
-
-
-TABLES: tuple[str, ...] = _builtin_tables()
+TABLES: tuple[str, ...] = builtin_names(_DATA)
 
 
 @functools.lru_cache(maxsize=256)
@@ -115,13 +111,7 @@ def load_energy_table(name_or_path: str | Path) -> EnergyTable:
 
     Cached per name or path for the life of the process: a table is immutable data, and a
     sweep builds thousands of designs that share a few tables."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        if str(name_or_path) not in TABLES:
-            raise ConfigError(f"unknown energy table {str(name_or_path)!r}; built-in tables: "
-                              f"{', '.join(TABLES)} (or give a path to a YAML file)")
-        path = _DATA / f"{name_or_path}.yaml"
-    return from_dict(EnergyTable, load_yaml(path), source=str(path))
+    return load_builtin(EnergyTable, name_or_path, _DATA, "energy table")
 
 
 @functools.lru_cache(maxsize=256)

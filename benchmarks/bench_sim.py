@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +24,11 @@ import pandas as pd
 
 from arch import SystolicArray, load_accelerator
 from arch.workloads import expand
+from benchmarks._timing import best_of
 from sim import compute_cycles, simulate_gemm, simulate_workload
 from sim.traffic import gemm_traffic
 
 GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden" / "data" / "scalesim_v3_compute_cycles.csv"
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_gemm(repeats: int) -> None:

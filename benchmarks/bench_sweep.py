@@ -24,6 +24,7 @@ import numpy as np
 
 from arch import Dram, load_accelerator
 from arch.units import SystolicArray
+from benchmarks._timing import best_of
 from sim import simulate_gemm
 from sim.batch import BatchDesigns, Gemms, designs_from_accelerators, evaluate_gemms
 
@@ -54,15 +55,6 @@ def evaluate_chunked(designs: BatchDesigns, gemms: Gemms, chunk: int = 20_000) -
     for start in range(0, len(designs), chunk):
         total += float(evaluate_gemms(_slice(designs, start, start + chunk), gemms).latency_s.sum())
     return total
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_throughput(count: int) -> None:

@@ -33,7 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from ..config import ConfigError, check, from_dict, load_yaml
+from ..config import builtin_names, check, load_builtin
 from ..fpga import RESOURCES, FpgaDevice, load_fpga
 from .systolic import check_positive_int
 
@@ -268,15 +268,9 @@ class LutAccelerator:
         return fit(self.fpga, self.unit, self.units, self.fixed, costs)
 
 
-LUT_DESIGNS: tuple[str, ...] = tuple(sorted(p.stem for p in _DESIGNS.glob("*.yaml")))
+LUT_DESIGNS: tuple[str, ...] = builtin_names(_DESIGNS)
 
 
 def load_lut_design(name_or_path: str | Path) -> LutAccelerator:
     """A built-in design (:data:`LUT_DESIGNS`) or a YAML file; errors are one ``file:line: field`` line."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        if str(name_or_path) not in LUT_DESIGNS:
-            raise ConfigError(f"unknown LUT design {str(name_or_path)!r}; built-in: {', '.join(LUT_DESIGNS)} "
-                              "(or give a path to a YAML file)")
-        path = _DESIGNS / f"{name_or_path}.yaml"
-    return from_dict(LutAccelerator, load_yaml(path), source=str(path))
+    return load_builtin(LutAccelerator, name_or_path, _DESIGNS, "LUT design")
