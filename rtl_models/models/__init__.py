@@ -1,0 +1,21 @@
+"""Transaction models of the RTL units, built on ``numerics``, and the unit registry."""
+
+from __future__ import annotations
+
+from .._unit import Unit
+from . import block_dot, elem_mul, mx_quantize
+
+UNITS: dict[str, Unit] = {
+    u.name: u for u in (elem_mul.UNIT, block_dot.MX_UNIT, block_dot.MXINT8_UNIT, block_dot.NVFP4_UNIT,
+              mx_quantize.UNIT)
+}
+
+
+def get_unit(name: str) -> Unit:
+    """The unit called ``name``; ValueError naming the known units otherwise."""
+    if name not in UNITS:
+        raise ValueError(f"unknown RTL unit {name!r}; known units: {', '.join(UNITS)}")
+    return UNITS[name]
+
+
+__all__ = ["UNITS", "get_unit"]
