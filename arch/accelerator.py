@@ -55,6 +55,13 @@ class Accelerator:
         return {m.name: m.price_as for m in levels if m.price_as and m.price_as != m.name}
 
     @property
+    def area_mm2(self) -> float | None:
+        """PE array plus on-chip buffers (not DRAM); None unless every part has a sourced area."""
+        parts = [self.unit.area_mm2, *(b.area_mm2 for b in (self.weight_buffer, self.input_buffer,
+                                                               self.output_buffer))]
+        return None if any(p is None for p in parts) else sum(parts)
+
+    @property
     def dram_bytes_per_cycle(self) -> float:
         return self.dram.bytes_per_cycle(self.clock_hz)
 

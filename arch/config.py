@@ -5,7 +5,7 @@ Example::
     >>> from arch import SystolicArray
     >>> from arch.config import from_dict
     >>> from_dict(SystolicArray, {"rows": 32, "cols": 32, "dataflow": "ws"})
-    SystolicArray(rows=32, cols=32, dataflow='ws', component='pe')
+    SystolicArray(rows=32, cols=32, dataflow='ws', component='pe', pe_area_um2=None)
 
 Parse is validate: a mapping becomes a dataclass only through :func:`from_dict`, which
 checks every key against the dataclass's typed fields (unknown, missing, wrong type) and

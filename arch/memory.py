@@ -29,8 +29,11 @@ class Sram:
     width_bits: int = 64
     banks: int = 1
     price_as: str | None = None  # energy-table component that prices it (default: name)
+    area_mm2: float | None = None  # from a memory compiler or CACTI; None when unknown
 
     def __post_init__(self):
+        if self.area_mm2 is not None:
+            _positive(self.area_mm2, "area_mm2")
         for field in ("size_bytes", "width_bits", "banks"):
             value = getattr(self, field)
             check(isinstance(value, int) and not isinstance(value, bool) and value > 0, field,

@@ -176,7 +176,9 @@ def _metrics(acc: Accelerator, workload, result, qsnr: QsnrSpec) -> dict:
     dram_bytes = sum(op.dram_bytes for op in result.ops)
     bits = format_bits(workload.weight_format)
     peak = geometry(acc.unit, workload.weight_format, bits).peak_macs_per_cycle * acc.clock_hz
+    area = acc.area_mm2
     return {"weight_bits": bits, "cycles": result.cycles, "latency_s": latency, "energy_pj": energy_pj,
+            "area_mm2": math.nan if area is None else area,
             **{f"energy_{c}_pj": v for c, v in sorted(result.energy_pj.items())},
             "edp_j_s": energy_pj * 1e-12 * latency, "macs": result.macs, "dram_bytes": dram_bytes,
             "tokens": workload.tokens, "tokens_per_s": workload.tokens / latency,
@@ -309,7 +311,8 @@ def annotate(frame, spec: SweepSpec):
     frame["feasible"] = feasible
     pareto = np.zeros(len(frame), bool)
     signs = [1.0 if OBJECTIVES[o] == "minimize" else -1.0 for o in spec.objectives]
-    for rows in _scenarios(frame[feasible]):
+    known = ~frame[list(spec.objectives)].isna().any(axis=1).to_numpy() if len(frame) else feasible
+    for rows in _scenarios(frame[feasible & known]):
         values = frame.loc[rows, list(spec.objectives)].to_numpy(float) * signs
         pareto[frame.index.get_indexer(rows)] = pareto_mask(values)
     frame["pareto"] = pareto

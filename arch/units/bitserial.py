@@ -41,6 +41,7 @@ class BitSerialArray:
     group_size: int = 128
     dequant_cycles_per_group: int = 0
     component: str = "pe"
+    pe_area_um2: float | None = None  # one PE; None when no sourced figure exists
 
     def __post_init__(self):
         for name in ("rows", "cols", "dot_width", "activation_bits", "group_size"):
@@ -48,6 +49,8 @@ class BitSerialArray:
         for name in ("bits_per_cycle", "dequant_cycles_per_group"):
             value = getattr(self, name)
             check(isinstance(value, int) and value >= 0, name, f"must be an integer >= 0, not {value!r}")
+        check(self.pe_area_um2 is None or self.pe_area_um2 > 0, "pe_area_um2",
+              f"must be positive, not {self.pe_area_um2!r}")
         allowed = (*DATAFLOWS, "dot")
         check(self.dataflow in allowed, "dataflow",
               f"must be one of {', '.join(allowed)}, not {self.dataflow!r}")
@@ -58,6 +61,10 @@ class BitSerialArray:
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+    @property
+    def area_mm2(self) -> float | None:
+        return None if self.pe_area_um2 is None else self.pes * self.pe_area_um2 / 1e6
 
     def cycles_per_weight(self, weight_bits: float) -> int:
         """Cycles one PE spends on one weight of ``weight_bits`` storage bits."""

@@ -33,13 +33,20 @@ class SystolicArray:
     cols: int
     dataflow: Dataflow = "ws"
     component: str = "pe"
+    pe_area_um2: float | None = None  # one PE; None when no sourced figure exists
 
     def __post_init__(self):
         check_positive_int(self.rows, "rows")
         check_positive_int(self.cols, "cols")
+        check(self.pe_area_um2 is None or self.pe_area_um2 > 0, "pe_area_um2",
+              f"must be positive, not {self.pe_area_um2!r}")
         check(self.dataflow in DATAFLOWS, "dataflow",
               f"must be one of {', '.join(DATAFLOWS)}, not {self.dataflow!r}")
 
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+    @property
+    def area_mm2(self) -> float | None:
+        return None if self.pe_area_um2 is None else self.pes * self.pe_area_um2 / 1e6

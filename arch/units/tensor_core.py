@@ -45,6 +45,7 @@ class MXTensorCore:
     accumulator: str = "exact_fp32"
     pipeline_depth: int = 4
     component: str = "mx_pe"
+    dot_unit_area_um2: float | None = None  # one dot unit; None when no sourced figure exists
 
     def __post_init__(self):
         for name in ("rows", "cols", "dot_width", "pipeline_depth"):
@@ -56,6 +57,12 @@ class MXTensorCore:
             check(rate > 0, f"rates.{scheme}", f"must be positive, not {rate!r}")
         check(self.accumulator in ACCUMULATORS, "accumulator",
               f"must be one of {', '.join(ACCUMULATORS)}, not {self.accumulator!r}")
+
+    @property
+    def area_mm2(self) -> float | None:
+        if self.dot_unit_area_um2 is None:
+            return None
+        return self.rows * self.cols * self.dot_unit_area_um2 / 1e6
 
     def pairs_per_cycle(self, scheme: str) -> float:
         """Element pairs one dot unit multiplies per cycle in ``scheme``."""

@@ -137,3 +137,12 @@ def test_node_scaling_rule():
     assert "scaled 45 -> 7 nm" in table.entries["fp16_mult.op"].source
     with pytest.raises(FieldError, match="node_nm: must be one of"):
         scale_energy(1.0, 45, 3)
+
+
+def test_area_is_pe_array_plus_buffers_when_every_part_is_sourced():
+    acc = load_accelerator("bitmod_bitmod")
+    assert acc.unit.area_mm2 == pytest.approx(64 * 16 * 1507.7e-6)  # BitMoD's 1.544 mm^2 array
+    assert acc.area_mm2 == pytest.approx(64 * 16 * 1507.7e-6 + 3 * 1.602)
+    assert load_accelerator("systolic_32x32_ws").area_mm2 is None  # no sourced PE area
+    with pytest.raises(FieldError, match="pe_area_um2: must be positive"):
+        SystolicArray(rows=2, cols=2, pe_area_um2=0.0)

@@ -11,7 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from experiments.cli import main
 from experiments.report import build_report
@@ -129,3 +131,22 @@ def test_int_vs_fp_reproduction_writes_summary(tmp_path):
     paths = reproduce(tmp_path, shape=(32, 256))
     summary = (tmp_path / "int_vs_fp_summary.md").read_text()
     assert len(paths) == 4 and "MXINT8 beats MXFP8" in summary and "| 8/8 distributions | yes |" in summary
+
+
+def test_area_objective_and_budget(tmp_path):
+    """BitMoD designs carry sourced areas; the area budget constrains and area is an objective."""
+    from experiments.cli import main as cli
+
+    spec = tmp_path / "area.yaml"
+    spec.write_text(
+        "schema_version: 1\nname: area\nbase: bitmod_bitmod\n"
+        "workload: {model: opt-1.3b, phase: decode, batch: 1, context: 128, weight_format: bitmod3}\n"
+        "axes:\n  unit.rows: [16, 32, 64, 128]\n"
+        "constraints: ['area_mm2 <= 6.5']\nobjectives: [latency_s, area_mm2]\n")
+    out = tmp_path / "out"
+    assert cli(["sweep", str(spec), "--out", str(out), "--quiet", "--no-report"]) == 0
+    frame = pd.read_parquet(out / "results.parquet").sort_values("unit_rows")
+    expected = frame.unit_rows * 16 * 1507.7e-6 + 3 * 1.602
+    assert np.allclose(frame.area_mm2, expected)
+    assert list(frame.feasible) == [True, True, True, False]  # 128 rows exceed 6.5 mm^2
+    assert frame[frame.pareto].area_mm2.min() == pytest.approx(expected.min())

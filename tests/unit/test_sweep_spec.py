@@ -94,7 +94,7 @@ _RENAMEABLE = [(), ("workload",), ("axes",), ("sampling",), ("qsnr",)]
 _OUT_OF_RANGE = [(("schema_version",), 2), (("workload", "phase"), "middle"),
                  (("workload", "model"), "gpt-9"),
                  (("sampling", "method"), "sobol"), (("objectives",), ["latency_s", "latency_s"]),
-                 (("constraints",), ["area_mm2 <= 3"]), (("axes", "unit.dataflow"), ["diagonal"]),
+                 (("constraints",), ["power_w <= 3"]), (("axes", "unit.dataflow"), ["diagonal"]),
                  (("axes", "weight_format"), ["mxfp4", "fp5"]), (("axes", "phase"), []),
                  (("workload", "context"), 10**7), (("name",), "has space")]
 
