@@ -109,14 +109,17 @@ def _with_defaults(path: Path, top: str, parameters) -> str:
 
 
 def _read(point: DesignPoint, workdir: Path) -> str:
+    """Copies every source into ``workdir`` (the WebAssembly Yosys reliably sees only its
+    cwd: a checkout under /tmp is invisible to it) and reads them by relative name."""
     files = []
     for source in point.sources:
         path = HDL_DIR / source
+        text = path.read_text()
         if point.parameters and source.endswith(f"{point.top}.sv"):
-            copy = workdir / f"{point.name}.sv"
-            copy.write_text(_with_defaults(path, point.top, point.parameters))
-            path = Path(copy.name)  # relative: the WebAssembly Yosys sees its cwd
-        files.append(str(path))
+            text = _with_defaults(path, point.top, point.parameters)
+        copy = workdir / f"{point.name}__{source}"
+        copy.write_text(text)
+        files.append(copy.name)
     return f"read_verilog -sv {' '.join(files)}\nhierarchy -top {point.top}\n"
 
 
