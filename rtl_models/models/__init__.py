@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from .._unit import Unit
-from . import block_dot, elem_mul, mx_quantize
+from . import bitserial_pe, block_dot, elem_mul, lmul, mx_quantize
 
 UNITS: dict[str, Unit] = {
-    u.name: u for u in (elem_mul.UNIT, block_dot.MX_UNIT, block_dot.MXINT8_UNIT, block_dot.NVFP4_UNIT,
-              mx_quantize.UNIT)
+    u.name: u
+    for u in (
+        elem_mul.UNIT,
+        block_dot.MX_UNIT,
+        block_dot.MXINT8_UNIT,
+        block_dot.NVFP4_UNIT,
+        mx_quantize.UNIT,
+        lmul.UNIT,
+        bitserial_pe.UNIT,
+    )
 }
 
 
