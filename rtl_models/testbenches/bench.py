@@ -1,7 +1,8 @@
 """The cocotb testbench every unit shares: driver, monitor, model and in-order scoreboard.
 
 Run by ``rtl_models.runner`` inside the simulator; it reads its job from the environment
-(BITPLANE_RTL_UNIT, _VECTORS, _SEED, _MUTANT, _SUMMARY), builds the unit's stimulus with
+(BITPLANE_RTL_UNIT, _VECTORS, _SEED, _MUTANT, _SUMMARY, and _PREFIX: the unit's port prefix
+in a model of several units), builds the unit's stimulus with
 the models of ``numerics`` (``rtl_models.models``), drives it through the wrapper's
 valid/ready port and writes a JSON summary that the runner reads back.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 
 import cocotb
 import numpy as np
@@ -19,6 +21,22 @@ from cocotb.triggers import FallingEdge
 from rtl_models.models import get_unit
 
 DRAIN_CYCLES = 2000  # cycles to wait for outstanding results after the last beat
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Handles of one wrapper's ports (``prefix`` + clk, in_valid, ... on the top)."""
+
+    clk: object
+    in_valid: object
+    in_ready: object
+    in_data: object
+    out_valid: object
+    out_data: object
+
+    @classmethod
+    def of(cls, dut, prefix: str = "") -> Ports:
+        return cls(*(getattr(dut, prefix + name) for name in cls.__dataclass_fields__))
 
 
 def _high(handle) -> bool:
@@ -32,12 +50,12 @@ class Driver:
     in_ready depends on DUT state only, so its falling-edge value holds at the next edge.
     """
 
-    def __init__(self, dut, beats: list[int]):
-        self.dut, self.beats = dut, beats
+    def __init__(self, ports: Ports, beats: list[int]):
+        self.ports, self.beats = ports, beats
 
     async def run(self) -> None:
-        dut = self.dut
-        clk, data, valid, ready = dut.clk, dut.in_data, dut.in_valid, dut.in_ready
+        p = self.ports
+        clk, data, valid, ready = p.clk, p.in_data, p.in_valid, p.in_ready
         valid.value = 0
         high = False
         for beat in self.beats:
@@ -56,11 +74,11 @@ class Driver:
 class Monitor:
     """Samples out_data on every cycle with out_valid high and hands it to ``callback``."""
 
-    def __init__(self, dut, callback):
-        self.dut, self.callback = dut, callback
+    def __init__(self, ports: Ports, callback):
+        self.ports, self.callback = ports, callback
 
     async def run(self) -> None:
-        clk, valid, data = self.dut.clk, self.dut.out_valid, self.dut.out_data
+        clk, valid, data = self.ports.clk, self.ports.out_valid, self.ports.out_data
         while True:
             await FallingEdge(clk)
             if _high(valid):
@@ -100,15 +118,16 @@ async def check_unit(dut):
     mutant = os.environ.get("BITPLANE_RTL_MUTANT", "0") == "1"
     dut._log.info("unit %s: seed %d, %d vectors requested, mutant model %s",
                   unit.name, seed, vectors, mutant)
+    ports = Ports.of(dut, os.environ.get("BITPLANE_RTL_PREFIX", ""))
     stim = unit.stimulus(vectors, np.random.default_rng(seed), mutant)
     scoreboard = Scoreboard(stim.expected, stim.describe)
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    cocotb.start_soon(Monitor(dut, scoreboard).run())
-    await Driver(dut, stim.beats).run()
+    cocotb.start_soon(Clock(ports.clk, 10, unit="ns").start())
+    cocotb.start_soon(Monitor(ports, scoreboard).run())
+    await Driver(ports, stim.beats).run()
     for _ in range(DRAIN_CYCLES):
         if scoreboard.done:
             break
-        await FallingEdge(dut.clk)
+        await FallingEdge(ports.clk)
     summary = {
         "unit": unit.name, "seed": seed, "vectors": stim.vectors, "results": scoreboard.received,
         "expected_results": len(stim.expected), "mismatches": scoreboard.mismatches,

@@ -73,3 +73,30 @@ def test_cli_checks_one_unit(capsys):
                  "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "mxint8_dot   icarus" in out and " 0 mismatches" in out
+
+
+def test_combined_top_has_every_unit_with_its_port_widths():
+    from rtl_models.runner import COMBINED_TOP, combined_top, port_widths
+
+    text = combined_top(UNITS.values())
+    assert text.count(f"module {COMBINED_TOP}") == 1
+    for name, unit in UNITS.items():
+        widths = port_widths(unit)
+        assert widths["clk"] == widths["in_valid"] == widths["out_valid"] == 1
+        assert f"  {unit.toplevel} u_{name} (.clk({name}_clk)," in text
+        assert f"input logic [{widths['in_data'] - 1}:0] {name}_in_data" in text
+    assert port_widths(UNITS["mx_dot"])["in_data"] == 3184  # 7 lanes of 2*32*W + 16
+
+
+def test_a_wrapper_without_the_standard_ports_is_an_rtl_error(tmp_path, monkeypatch):
+    import rtl_models.runner as runner
+    from rtl_models import RtlError
+    from rtl_models._unit import Unit
+
+    (tmp_path / "tb_odd.sv").write_text(
+        "module tb_odd #(parameter int N = 4) (\n  input logic clk,\n"
+        "  input logic [N*2-1:0] data_in\n);\nendmodule\n")
+    monkeypatch.setattr(runner, "HDL_DIR", tmp_path)
+    odd = Unit("odd", "", "tb_odd", ("tb_odd.sv",), lambda *a: None)
+    with pytest.raises(RtlError, match="wrapper ports must be clk, in_valid"):
+        runner.port_widths(odd)
