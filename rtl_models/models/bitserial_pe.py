@@ -9,7 +9,8 @@ weight decodes to its integer value (``BitModType.values`` or two's complement),
 zero gives +0, as the RTL defines. The cycle count is checked too: (G / DW) steps of
 ``bitserial_multiply``'s cycles, plus one dequantization cycle. Stimulus: corners (zero
 groups, the largest FP16 values and weights, FP16 subnormals, negative and subnormal
-scales, every weight code of every type, FP32 rounding ties), then random groups.
+scales, every weight code of every type, FP32 rounding ties), every FP16 code as an
+activation, then random groups.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ WEIGHT_TYPES = ("int4", "int3", "fp4", "fp3",
                 "fp4_er_pos", "fp4_er_neg", "fp4_ea_pos", "fp4_ea_neg",
                 "fp3_er_pos", "fp3_er_neg", "fp3_ea_pos", "fp3_ea_neg")
 FP16 = get_format("fp16")
+THREE_BIT = [t for t, name in enumerate(WEIGHT_TYPES) if name.split("_")[0][-1] == "3"]
 
 
 def weight_bits(wtype: int) -> int:
@@ -106,20 +108,35 @@ def _corners() -> dict[str, np.ndarray]:
             "a": np.stack(cols[2]).astype(np.int64), "scale": np.array(cols[3], np.int64)}
 
 
-def pe_inputs(vectors: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Corners, then random groups: random types and codes; activations half uniform finite
-    FP16 codes, half normal data; scales positive normal FP16 (a few negative/subnormal)."""
-    corners = _corners()
-    n = max(0, vectors - len(corners["wtype"]))
+def _activation_sweep(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Every FP16 code once as an activation (8 consecutive codes a group, so a group
+    shares one exponent and NaN/infinity codes fill groups of their own), with random
+    types, non-zero weights and scales."""
+    a = np.arange(1 << 16, dtype=np.int64).reshape(-1, G)
+    n = len(a)
     wtype = rng.integers(0, len(WEIGHT_TYPES), n)
-    w = rng.integers(0, 16, (n, G)) & np.where(np.isin(wtype, [1, 3, 8, 9, 10, 11]), 7, 15)[:, None]
+    bits = np.where(np.isin(wtype, THREE_BIT), 3, 4)[:, None]
+    magnitude = rng.integers(1, 1 << 3, (n, G)) % (1 << (bits - 1))  # non-zero low bits
+    w = np.where(magnitude == 0, 1, magnitude) | (rng.integers(0, 2, (n, G)) << (bits - 1))
+    return {"wtype": wtype, "w": w, "a": a, "scale": _fp16(np.exp2(rng.uniform(-10, 10, n)))}
+
+
+def pe_inputs(vectors: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Corners, every FP16 code as an activation, then random groups: random types and
+    codes; activations half uniform finite FP16 codes, half normal data; scales positive
+    normal FP16 (a few any code, NaN and infinity included)."""
+    corners = _corners()
+    sweep = _activation_sweep(rng)
+    n = max(0, vectors - len(corners["wtype"]) - len(sweep["wtype"]))
+    wtype = rng.integers(0, len(WEIGHT_TYPES), n)
+    w = rng.integers(0, 16, (n, G)) & np.where(np.isin(wtype, THREE_BIT), 7, 15)[:, None]
     uniform = rng.integers(0, 0x7C00, (n, G)) | (rng.integers(0, 2, (n, G)) << 15)
     data = _fp16(rng.standard_normal((n, G)) * np.exp2(rng.integers(-20, 12, (n, 1))))
     a = np.where((rng.random(n) < 0.5)[:, None], uniform, data)
     scale = _fp16(np.exp2(rng.uniform(-20, 15, n)))
     odd = rng.random(n) < 0.05
     scale[odd] = rng.integers(0, 0x10000, int(odd.sum()))  # any code, NaN/inf included
-    return {key: np.concatenate([corners[key], new]) for key, new in
+    return {key: np.concatenate([corners[key], sweep[key], new]) for key, new in
             (("wtype", wtype), ("w", w), ("a", a), ("scale", scale))}
 
 
@@ -151,5 +168,5 @@ UNIT = Unit(
     toplevel="tb_bitserial_pe",
     sources=("bp_to_fp32.sv", "bp_bitserial_pe.sv", "tb/tb_bitserial_pe.sv"),
     stimulus=stimulus,
-    exhaustive="every weight code of every type",
+    exhaustive="every weight code of every type; every FP16 code as an activation",
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
+from cocotb.triggers import FallingEdge, RisingEdge
 
 from rtl_models.models import get_unit
 
@@ -48,6 +48,7 @@ class Driver:
 
     Signals change on the falling edge, half a cycle away from the DUT's sampling edge;
     in_ready depends on DUT state only, so its falling-edge value holds at the next edge.
+    While the DUT is busy the driver sleeps until in_ready rises (no wake-up a cycle).
     """
 
     def __init__(self, ports: Ports, beats: list[int]):
@@ -63,6 +64,7 @@ class Driver:
             while not _high(ready):
                 if high:
                     valid.value = high = 0
+                await RisingEdge(ready)
                 await FallingEdge(clk)
             data.value = beat
             if not high:
@@ -72,7 +74,8 @@ class Driver:
 
 
 class Monitor:
-    """Samples out_data on every cycle with out_valid high and hands it to ``callback``."""
+    """Samples out_data on every cycle with out_valid high and hands it to ``callback``;
+    while out_valid is low it sleeps until it rises."""
 
     def __init__(self, ports: Ports, callback):
         self.ports, self.callback = ports, callback
@@ -83,6 +86,8 @@ class Monitor:
             await FallingEdge(clk)
             if _high(valid):
                 self.callback(int(data.value))
+            else:
+                await RisingEdge(valid)
 
 
 class Scoreboard:
