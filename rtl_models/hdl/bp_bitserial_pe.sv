@@ -54,12 +54,14 @@ module bp_bitserial_pe #(
     logic [2:0] mag, h;
     logic [3:0] m;
     four = (t == 4'd0) || (t == 4'd2) || (t >= 4'd4 && t <= 4'd7);
-    if (t <= 4'd1) return {3'd0, four ? code : {code[2], code[2:0]}};
     neg = four ? code[3] : code[2];
     mag = four ? code[2:0] : {1'b0, code[1:0]};
     m = 4'd0;
     h = 3'd0;
-    if (neg && mag == 3'd0 && t >= 4'd4) begin  // the -0 code holds the extra value
+    if (t <= 4'd1) begin  // two's complement integers
+      neg = 1'b0;
+      m = four ? code : {code[2], code[2:0]};
+    end else if (neg && mag == 3'd0 && t >= 4'd4) begin  // the -0 code holds the extra value
       neg = t[0];  // odd types carry the negative extra value
       case (t[3:1])
         3'd2: begin m = 4'd5; h = 3'd1; end     // fp4 ER: 10
@@ -86,14 +88,14 @@ module bp_bitserial_pe #(
         default: m = 4'd0;
       endcase
     end
-    return {h, neg ? -m : m};
+    decode_weight = {h, neg ? -m : m};
   endfunction
 
   // FP16 on the 2^-24 grid, signed
   function automatic logic signed [AW-1:0] fp16_fixed(input logic [15:0] x);
     logic [AW-1:0] mag;
     mag = (x[14:10] == 5'd0) ? AW'(x[9:0]) : (AW'({1'b1, x[9:0]}) << (x[14:10] - 5'd1));
-    return x[15] ? -$signed(mag) : $signed(mag);
+    fp16_fixed = x[15] ? -$signed(mag) : $signed(mag);
   endfunction
 
   // digit c of a 4-bit two's complement significand (bit planes, top digit signed)
@@ -101,8 +103,9 @@ module bp_bitserial_pe #(
                                                      input logic top);
     logic [1:0] bits;
     bits = (BPC == 2) ? s[c*2 +: 2] : {1'b0, s[c[1:0]]};
-    if (!top) return $signed({1'b0, bits});
-    return (BPC == 2) ? $signed({bits[1], bits}) : -$signed({2'b0, bits[0]});
+    if (!top) weight_digit = $signed({1'b0, bits});
+    else if (BPC == 2) weight_digit = $signed({bits[1], bits});
+    else weight_digit = -$signed({2'b0, bits[0]});
   endfunction
 
   always @* begin : digit_sum
