@@ -24,7 +24,7 @@ from .metrics import (
     scheme_error,
     test_tensor,
 )
-from .vq import VQTensor, kmeans, lut_matmul, lut_matmul_qsnr, vq_qsnr, vq_quantize
+from .vq import VQTensor, kmeans, lut_accumulate, lut_matmul, lut_matmul_qsnr, vq_qsnr, vq_quantize
 
 __all__ = [
     "BITMOD_TYPES",
@@ -51,6 +51,7 @@ __all__ = [
     "hadamard_rotate",
     "kmeans",
     "lmul",
+    "lut_accumulate",
     "lut_matmul",
     "lut_matmul_qsnr",
     "mx_dot_general",

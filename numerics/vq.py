@@ -176,13 +176,32 @@ def vq_qsnr(distribution: str = "gaussian", vector_len: int = 2, centroids: int 
 
 # --- the product a LUT engine computes ----------------------------------------------------
 
-def _uint_tables(tables: np.ndarray, bits: int) -> np.ndarray:
-    """Each table rounded to ``bits``-bit unsigned codes with its own min/max affine scale,
-    returned dequantized (what the accumulation adds)."""
-    low = tables.min(axis=(-2, -1), keepdims=True)
-    span = tables.max(axis=(-2, -1), keepdims=True) - low
-    scale = np.where(span > 0, span / (2**bits - 1), 1.0)
-    return np.rint((tables - low) / scale) * scale + low
+def lut_accumulate(tables, act_codes, weight_codes) -> np.ndarray:
+    """The integer core of a LUT engine: ``out[t, n] = sum_p tables[p, act_codes[t, p],
+    weight_codes[p, n]]``.
+
+    tables: [P, A, W] (one table per input-vector position: activation centroid x weight
+    centroid); act_codes: [T, P]; weight_codes: [P, N]. Integer tables are summed exactly
+    in int64 (what ``rtl_models``' LUT unit computes); float tables in float64.
+
+        >>> lut_accumulate(np.arange(8).reshape(2, 2, 2), [[1, 0]], [[0, 1], [1, 1]]).tolist()
+        [[7, 8]]
+    """
+    tables = np.asarray(tables)
+    act_codes, weight_codes = np.asarray(act_codes), np.asarray(weight_codes)
+    positions = tables.shape[0]
+    rows = tables[np.arange(positions), act_codes]  # [T, P, W]
+    picked = np.take_along_axis(rows, np.broadcast_to(weight_codes, rows.shape[:2] + weight_codes.shape[1:]),
+                                axis=2)  # [T, P, N]
+    return picked.sum(axis=1, dtype=np.int64 if tables.dtype.kind in "iu" else np.float64)
+
+
+def _uint_tables(tables: np.ndarray, bits: int):
+    """All tables of one output block rounded to ``bits``-bit unsigned codes with one
+    shared affine scale: returns (codes, scale, offset), table ~ codes * scale + offset."""
+    low, high = float(tables.min()), float(tables.max())
+    scale = (high - low) / (2**bits - 1) if high > low else 1.0
+    return np.rint((tables - low) / scale).astype(np.int64), scale, low
 
 
 def lut_matmul(x, w, act_centroids: int = 64, weight_centroids: int = 16, vector_len: int = 2,
@@ -192,8 +211,10 @@ def lut_matmul(x, w, act_centroids: int = 64, weight_centroids: int = 16, vector
     Activations: one ``act_centroids`` codebook per input-vector position, fitted on the T
     tokens. Weights: one ``weight_centroids`` codebook per (input-vector position, block of
     ``block_outputs`` outputs). Each table holds every activation-centroid x weight-centroid
-    dot product, rounded to ``entry_bits`` unsigned bits with a per-table affine scale (our
-    choice of scale; None keeps them exact). The output sums one entry per vector position.
+    dot product. With ``entry_bits`` the tables of one output block are rounded to unsigned
+    codes with one shared affine scale (our choice; None keeps them exact), so an output is
+    ``scale * lut_accumulate(codes, ...) + positions * offset``: integer lookups and adds,
+    then one affine step, as the LUT unit in ``rtl_models`` does it.
     """
     x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
     tokens, positions = x.shape[0], x.shape[1] // vector_len
@@ -201,14 +222,17 @@ def lut_matmul(x, w, act_centroids: int = 64, weight_centroids: int = 16, vector
     act = vq_quantize(x, vector_len, act_centroids, seed=seed)
     wq = vq_quantize(w.T, vector_len, weight_centroids, block_outputs, seed)
     w_books = wq.codebooks.reshape(positions, blocks, weight_centroids, vector_len)
-    tables = np.einsum("pav,pbwv->pbaw", act.codebooks, w_books)  # [P, B, A, W]
-    if entry_bits is not None:
-        tables = _uint_tables(tables, entry_bits)
-    rows = tables[np.arange(positions)[:, None, None], np.arange(blocks)[None, :, None],
-                  act.codes[:, None, :]]  # [P, B, T, W]
-    w_codes = wq.codes.reshape(positions, blocks, 1, block_outputs)
-    picked = np.take_along_axis(rows, np.broadcast_to(w_codes, rows.shape[:3] + (block_outputs,)), axis=3)
-    return picked.sum(axis=0).transpose(1, 0, 2).reshape(tokens, blocks * block_outputs)
+    w_codes = wq.codes.reshape(positions, blocks, block_outputs)
+    out = np.empty((tokens, blocks * block_outputs))
+    for b in range(blocks):
+        tables = np.einsum("pav,pwv->paw", act.codebooks, w_books[:, b])  # [P, A, W]
+        cols = slice(b * block_outputs, (b + 1) * block_outputs)
+        if entry_bits is None:
+            out[:, cols] = lut_accumulate(tables, act.codes.T, w_codes[:, b])
+            continue
+        codes, scale, offset = _uint_tables(tables, entry_bits)
+        out[:, cols] = scale * lut_accumulate(codes, act.codes.T, w_codes[:, b]) + positions * offset
+    return out
 
 
 def lut_matmul_qsnr(tokens: int = 64, k: int = 256, n: int = 512, distribution: str = "gaussian",

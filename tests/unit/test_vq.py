@@ -11,6 +11,7 @@ from numerics.vq import (
     encode,
     encode_reference,
     kmeans,
+    lut_accumulate,
     lut_matmul,
     lut_matmul_qsnr,
     vq_qsnr,
@@ -69,6 +70,33 @@ def test_lut_matmul_is_exact_when_codebooks_hold_every_vector():
     x, w = rng.standard_normal((4, 8)), rng.standard_normal((8, 4))
     y = lut_matmul(x, w, act_centroids=4, weight_centroids=4, block_outputs=4, entry_bits=None)
     np.testing.assert_allclose(y, x @ w, atol=1e-12)
+
+
+def test_lut_accumulate_sums_one_entry_a_position():
+    rng = np.random.default_rng(3)
+    tables = rng.integers(0, 256, (5, 8, 4))
+    act, wc = rng.integers(0, 8, (6, 5)), rng.integers(0, 4, (5, 3))
+    loop = [[sum(int(tables[p, act[t, p], wc[p, n]]) for p in range(5)) for n in range(3)]
+            for t in range(6)]
+    out = lut_accumulate(tables, act, wc)
+    assert out.dtype == np.int64 and out.tolist() == loop
+
+
+def test_lut_matmul_is_integer_lookups_then_one_affine_step():
+    """With uint8 tables the product equals scale * (integer sum of codes) + P * offset,
+    the table codes spanning 0..255 exactly (one shared scale for the output block)."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((16, 8)), rng.standard_normal((8, 8))
+    exact_tables = lut_matmul(x, w, 4, 4, block_outputs=8, entry_bits=None)
+    rounded = lut_matmul(x, w, 4, 4, block_outputs=8, entry_bits=8)
+    assert not np.array_equal(exact_tables, rounded)
+    # one code step per position at most: |error| <= P * scale / 2
+    from numerics.vq import _uint_tables
+
+    codes, scale, offset = _uint_tables(np.linspace(-1.0, 3.0, 24).reshape(2, 3, 4), 8)
+    assert codes.min() == 0 and codes.max() == 255 and offset == -1.0
+    assert scale == pytest.approx(4.0 / 255)
+    assert np.abs(rounded - exact_tables).max() <= 4 * (np.ptp(exact_tables) + 1) / 255
 
 
 def test_lut_product_qsnr_falls_with_fewer_weight_centroids():
