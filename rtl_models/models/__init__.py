@@ -7,14 +7,14 @@ from . import bitserial_pe, block_dot, elem_mul, lmul, lut_unit, mx_quantize, pi
 
 UNITS: dict[str, Unit] = {
     u.name: u
-    for u in (
+    for u in (  # in the order of the issue that asked for them
         elem_mul.UNIT,
         block_dot.MX_UNIT,
-        block_dot.MXINT8_UNIT,
         block_dot.NVFP4_UNIT,
+        block_dot.MXINT8_UNIT,
         mx_quantize.UNIT,
-        lmul.UNIT,
         bitserial_pe.UNIT,
+        lmul.UNIT,
         lut_unit.UNIT,
         pim_mac.UNIT,
     )

@@ -207,7 +207,7 @@ def _unit(name, summary, configs, vectors_per_lane_share, mutate_first=True):
         per_lane = max(1, -(-vectors // len(lanes)))
         return lane_stimulus(lanes, per_lane, rng, mutant)
 
-    sources = HDL + (f"tb/tb_{name}.sv",)
+    sources = HDL + ("tb/tb_register_stage.sv", f"tb/tb_{name}.sv")
     return Unit(name, summary, f"tb_{name}", sources, stimulus), lanes
 
 

@@ -82,7 +82,8 @@ UNIT = Unit(
     name="elem_mul",
     summary="exact element products, fixed-point out: " + ", ".join(p[0] for p in PAIRS),
     toplevel="tb_elem_mul",
-    sources=("bp_elem_decode.sv", "bp_elem_mul.sv", "tb/tb_elem_mul_block.sv", "tb/tb_elem_mul.sv"),
+    sources=("bp_elem_decode.sv", "bp_elem_mul.sv", "tb/tb_elem_mul_block.sv", "tb/tb_register_stage.sv",
+             "tb/tb_elem_mul.sv"),
     stimulus=stimulus,
     exhaustive="every code pair of every lane",
 )

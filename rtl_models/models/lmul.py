@@ -93,7 +93,7 @@ UNIT = Unit(
     name="lmul",
     summary="L-Mul, integer-add form: fp8 e4m3/e5m2 (every pair), bf16 and fp16 (sampled)",
     toplevel="tb_lmul",
-    sources=("bp_lmul.sv", "tb/tb_lmul.sv"),
+    sources=("bp_lmul.sv", "tb/tb_register_stage.sv", "tb/tb_lmul.sv"),
     stimulus=stimulus,
     exhaustive="every code pair of fp8 e4m3 and e5m2",
 )

@@ -108,7 +108,7 @@ UNIT = Unit(
     name="mx_quantize",
     summary="FP32 -> MXFP8 (e4m3) / MXFP4 block quantizer, floor scale rule, RNE, saturation",
     toplevel="tb_mx_quantize",
-    sources=("bp_mx_quantize.sv", "tb/tb_mx_quantize.sv"),
+    sources=("bp_mx_quantize.sv", "tb/tb_register_stage.sv", "tb/tb_mx_quantize.sv"),
     stimulus=stimulus,
     exhaustive="every element value, midpoint and midpoint neighbour at 7 shared exponents",
 )

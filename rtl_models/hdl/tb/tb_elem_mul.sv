@@ -13,14 +13,10 @@ module tb_elem_mul #(
 );
   logic [COPIES*106-1:0] q;
   logic [COPIES*252-1:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(COPIES*106), .OW(COPIES*252)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
   for (genvar c = 0; c < COPIES; c++) begin : g_copy
     tb_elem_mul_block u_block (.d(q[c*106 +: 106]), .y(r[c*252 +: 252]));
   end

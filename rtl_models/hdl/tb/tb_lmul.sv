@@ -13,14 +13,10 @@ module tb_lmul #(
 );
   logic [COPIES*96-1:0] q;
   logic [COPIES*48-1:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(COPIES*96), .OW(COPIES*48)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
   for (genvar c = 0; c < COPIES; c++) begin : g_copy
     // per block: e4m3 x,y [15:0], e5m2 x,y [31:16], bf16 x,y [63:32], fp16 x,y [95:64]
     localparam int I = c * 96;

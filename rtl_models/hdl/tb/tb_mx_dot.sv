@@ -10,14 +10,10 @@ module tb_mx_dot (
 );
   logic [3183:0] q;
   logic [223:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(3184), .OW(224)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
 
   // lane e4m3_exact: a, b (32 x 8 bits), xa, xb -> result
   bp_block_dot #(.W(8), .EXP_BITS(4), .MAN_BITS(3), .BIAS(7), .NAN_ENC(1)) u_e4m3_exact (

@@ -10,14 +10,10 @@ module tb_mx_quantize (
 );
   logic [2047:0] q;
   logic [399:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(2048), .OW(400)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
 
   // lane mxfp8_e4m3: x (32 x 32) -> scale, codes (32 x 8)
   bp_mx_quantize #(.EXP_BITS(4), .MAN_BITS(3), .BIAS(7), .EMAX(8), .MAX_MAG(126)) u_e4m3 (

@@ -10,14 +10,10 @@ module tb_mxint8_dot (
 );
   logic [527:0] q;
   logic [31:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(528), .OW(32)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
 
   // lane int8_exact: a, b (32 x 8 bits), xa, xb -> result
   bp_block_dot #(.W(8), .IS_INT(1)) u_int8_exact (

@@ -10,14 +10,10 @@ module tb_nvfp4_dot (
 );
   logic [287:0] q;
   logic [63:0] r;
-  logic v;
   assign in_ready = 1'b1;
-  always_ff @(posedge clk) begin
-    v <= in_valid;
-    q <= in_data;
-    out_valid <= v;
-    out_data <= r;
-  end
+  tb_register_stage #(.IW(288), .OW(64)) u_stage (
+      .clk(clk), .in_valid(in_valid), .in_data(in_data), .q(q), .r(r),
+      .out_valid(out_valid), .out_data(out_data));
 
   // lane nvfp4_exact: a, b (16 x 4 bits), xa, xb -> result
   bp_block_dot #(.W(4), .EXP_BITS(2), .MAN_BITS(1), .BIAS(1), .NAN_ENC(0), .K(16), .SCALE(1)) u_nvfp4_exact (
