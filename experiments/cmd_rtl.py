@@ -4,9 +4,11 @@
     bitplane rtl-check --unit mx_dot --sim verilator --vectors 100000 --seed 7
     bitplane rtl-check --all
     bitplane synth --out rtl_models/synth/results.json
+    bitplane synth --point pe_bitserial_1bpc --point pe_bitserial_2bpc --force
 
 rtl-check exits 0 when every unit matches its model, 1 on any mismatch and 2 when a unit
-fails to build or to run.
+fails to build or to run. synth keeps rows whose sources are unchanged, rewrites the file
+after every point (an interrupted run loses nothing) and exits 2 when Yosys fails.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ def register(subparsers) -> None:
                               "the cell/LUT/FF/DSP table")
     p.add_argument("--out", type=Path, default=None,
                    help="results file (default: rtl_models/synth/results.json)")
+    p.add_argument("--point", action="append", default=None,
+                   help="synthesize this design point only (repeatable; default: all)")
+    p.add_argument("--force", action="store_true",
+                   help="synthesize again even when a row's sources are unchanged")
     p.set_defaults(func=cmd_synth)
 
 
@@ -71,10 +77,21 @@ def cmd_synth(args) -> int:
     from rtl_models import synth
 
     out = args.out or synth.DEFAULT_RESULTS
+    known = {p.name: p for p in synth.DESIGN_POINTS}
+    names = args.point or list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UserError(f"unknown design point {unknown[0]!r}; known: {', '.join(known)}")
+
+    def progress(row, reused):
+        print(synth.format_row(row) + ("  (unchanged, kept)" if reused else ""), flush=True)
+
+    print(synth.TABLE_HEAD)
     try:
-        rows = synth.run(out)
+        synth.run(out, [known[n] for n in names], args.force, progress)
+    except synth.SynthError as exc:
+        raise UserError(f"synthesis failed: {exc}") from None
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror}") from None
-    print(synth.format_table(rows))
     print(f"wrote {out}")
     return 0

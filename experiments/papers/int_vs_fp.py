@@ -41,9 +41,10 @@ def hardware_table(synth_path: Path = SYNTH_RESULTS) -> tuple[pd.DataFrame, str]
     if not synth_path.is_file():
         return frame, f"no synthesis results ({synth_path} is absent): area not compared"
     synth = {r["name"]: r for r in json.loads(synth_path.read_text()).get("rows", [])}
-    for column in ("generic_cells", "xilinx_lut"):
+    for column in ("generic_cells", "xilinx_lut", "xilinx_dsp"):
         frame[column] = [synth.get(_DOTS.get(s, ""), {}).get(column) for s in frame.scheme]
-    return frame, f"area from {synth_path.name} (Yosys generic cells and Xilinx LUTs of one block-dot unit)"
+    return frame, (f"area from {synth_path.name} (Yosys generic cells, Xilinx LUTs and DSP48s "
+                   "of one block-dot unit)")
 
 
 def _claims(pivot: pd.DataFrame, hw: pd.DataFrame) -> list[tuple[str, str, bool]]:
