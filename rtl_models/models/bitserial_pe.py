@@ -87,7 +87,7 @@ def _fp16(values) -> np.ndarray:
 def _corners() -> dict[str, np.ndarray]:
     rows = []  # (wtype, w codes, a codes, scale code)
     ones, big = _fp16([1.0] * G), _fp16([65504.0] * G)
-    for t in range(len(WEIGHT_TYPES)):  # every code of every type, twice over
+    for t in range(len(WEIGHT_TYPES)):  # every code of every type (16 codes: two groups)
         codes = np.arange(1 << weight_bits(t))
         for half in (codes[:G], codes[-G:]):
             rows.append((t, np.resize(half, G), ones, _fp16(1.0)))
