@@ -6,7 +6,8 @@ sum of one entry a bank. Model: ``numerics.vq.lut_accumulate`` (the integer core
 ``lut_matmul``) on the model's copy of the tables as written so far. Stimulus: every row
 of every bank written (random entries, a row of 0xFF in each bank and a row of zeros),
 every entry of every table read once, the largest sum (4 x 255), then random lookups with
-a row rewritten before about one lookup in 20. ``vectors`` counts lookups.
+a row rewritten before about one lookup in 20, that lookup reading the new row in its bank
+(a write must reach the very next lookup). ``vectors`` counts lookups.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from .._unit import Stimulus, Unit
 
 P, A, WC, N, EB = 4, 64, 16, 4, 8
 OW = EB + 2  # bits of an output: EB + log2(P)
+# Beat layouts, field order from bit 0 (tb_lut_unit.sv has the same in bit ranges):
+#   write  = op 0 [0], bank [2:1], row [8:3], data [136:9] (entry w at 9 + 8w);
+#   lookup = op 1 [0], a_idx [24:1] (bank p at 1 + 6p), w_idx [88:25] (bank p, output n at
+#            25 + 4(4p + n)); result = out [39:0] (output n at 10n).
 WRITE = (Field("op", 1), Field("bank", 2), Field("row", 6), Field("data", EB, WC))
 LOOKUP = (Field("op", 1), Field("a_idx", 6, P), Field("w_idx", 4, P * N))
 RESULT = (Field("out", OW, N),)
@@ -58,17 +63,19 @@ def stimulus(vectors: int, rng: np.random.Generator, mutant: bool) -> Stimulus:
             p, a = int(rng.integers(0, P)), int(rng.integers(0, A))
             tables[p, a] = rng.integers(0, 1 << EB, WC)
             beats.append(_write(p, a, tables[p, a]))
+            a_idx[p] = a  # the lookup right after the write reads the row written
         out = lut_accumulate(tables, a_idx[None, :], w_idx)[0]
-        if mutant and a_idx[0] == A - 1:  # one more in the last bit where bank 0 reads row A-1
+        if mutant and a_idx[0] == A - 1:  # last bit flipped where bank 0 reads row A-1
             out = out ^ 1
         beats.append(_lookup(a_idx, w_idx))
         expected.append(pack(RESULT, {"out": out.reshape(1, N)}, 1)[0])
-        lookups.append((a_idx, w_idx))
+        lookups.append((a_idx, w_idx, tables[np.arange(P)[:, None], a_idx[:, None], w_idx]))
 
     def describe(i: int, got: int) -> str:
-        a_idx, w_idx = lookups[i]
+        a_idx, w_idx, entries = lookups[i]
         unpack = lambda word: [(word >> (n * OW)) & ((1 << OW) - 1) for n in range(N)]  # noqa: E731
-        return (f"lookup {i}: a_idx={a_idx.tolist()} w_idx={w_idx.tolist()}; "
+        return (f"lookup {i}: a_idx={a_idx.tolist()} w_idx={w_idx.tolist()} "
+                f"(entries read, [bank][output]: {entries.tolist()}); "
                 f"expected out={unpack(expected[i])}, got out={unpack(got)}")
 
     return Stimulus(beats, expected, len(expected), describe)

@@ -83,20 +83,29 @@ def test_lut_accumulate_sums_one_entry_a_position():
 
 
 def test_lut_matmul_is_integer_lookups_then_one_affine_step():
-    """With uint8 tables the product equals scale * (integer sum of codes) + P * offset,
-    the table codes spanning 0..255 exactly (one shared scale for the output block)."""
+    """With 8-bit entries each output block is scale * lut_accumulate(codes) + P * offset,
+    the codes of all positions of the block sharing one min/max affine scale."""
     rng = np.random.default_rng(4)
     x, w = rng.standard_normal((16, 8)), rng.standard_normal((8, 8))
-    exact_tables = lut_matmul(x, w, 4, 4, block_outputs=8, entry_bits=None)
-    rounded = lut_matmul(x, w, 4, 4, block_outputs=8, entry_bits=8)
-    assert not np.array_equal(exact_tables, rounded)
-    # one code step per position at most: |error| <= P * scale / 2
-    from numerics.vq import _uint_tables
-
-    codes, scale, offset = _uint_tables(np.linspace(-1.0, 3.0, 24).reshape(2, 3, 4), 8)
-    assert codes.min() == 0 and codes.max() == 255 and offset == -1.0
-    assert scale == pytest.approx(4.0 / 255)
-    assert np.abs(rounded - exact_tables).max() <= 4 * (np.ptp(exact_tables) + 1) / 255
+    positions, blocks, block_outputs = 4, 2, 4
+    got = lut_matmul(x, w, 4, 4, block_outputs=block_outputs, entry_bits=8)
+    exact_entries = lut_matmul(x, w, 4, 4, block_outputs=block_outputs, entry_bits=None)
+    act = vq_quantize(x, 2, 4)
+    wq = vq_quantize(w.T, 2, 4, block_outputs)
+    w_books = wq.codebooks.reshape(positions, blocks, 4, 2)
+    w_codes = wq.codes.reshape(positions, blocks, block_outputs)
+    for b in range(blocks):
+        tables = np.einsum("pav,pwv->paw", act.codebooks, w_books[:, b])
+        low, high = tables.min(), tables.max()
+        scale = (high - low) / 255
+        codes = np.rint((tables - low) / scale).astype(np.int64)
+        assert codes.min() == 0 and codes.max() == 255
+        want = scale * lut_accumulate(codes, act.codes.T, w_codes[:, b]) + positions * low
+        cols = slice(b * block_outputs, (b + 1) * block_outputs)
+        np.testing.assert_allclose(got[:, cols], want, rtol=0, atol=1e-12)
+        # each entry is off by at most half a code step
+        assert np.abs(got[:, cols] - exact_entries[:, cols]).max() <= positions * scale / 2 + 1e-12
+    assert not np.array_equal(got, exact_entries)
 
 
 def test_lut_product_qsnr_falls_with_fewer_weight_centroids():
