@@ -208,14 +208,15 @@ def _tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
-def build(unit: Unit | str, sim: str) -> Path:
-    """Build directory of ``unit`` for ``sim``, building it first if it is not cached."""
+def build(unit: Unit | str, sim: str, target: Design | None = None) -> Path:
+    """Build directory of ``unit`` for ``sim``, building it first if it is not cached
+    (``target``: the unit's ``design`` when the caller has it already)."""
     from cocotb_tools.runner import get_runner
 
     unit = get_unit(unit) if isinstance(unit, str) else unit
     if sim not in SIMULATORS:
         raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {sim!r}")
-    target = design(unit, sim)
+    target = target or design(unit, sim)
     final = cache_root() / _build_key(target, sim)
     if (final / "built.ok").exists():
         return final
@@ -255,19 +256,20 @@ def check(unit: Unit | str, sim: str, vectors: int = 10_000, seed: int = 0,
 
     unit = get_unit(unit) if isinstance(unit, str) else unit
     start = time.monotonic()
-    build_dir = build(unit, sim)
+    target = design(unit, sim)
+    build_dir = build(unit, sim, target)
     run_dir = Path(tempfile.mkdtemp(prefix=f"run-{unit.name}-{sim}-", dir=_mkdir(cache_root())))
     summary, log = run_dir / "summary.json", run_dir / "sim.log"
     job = {
         "BITPLANE_RTL_UNIT": unit.name, "BITPLANE_RTL_VECTORS": str(vectors),
         "BITPLANE_RTL_SEED": str(seed), "BITPLANE_RTL_MUTANT": "1" if mutant else "0",
         "BITPLANE_RTL_SUMMARY": str(summary), "COCOTB_LOG_LEVEL": "INFO",
-        "BITPLANE_RTL_PREFIX": design(unit, sim).prefix,
+        "BITPLANE_RTL_PREFIX": target.prefix,
     }
     try:
         with _environ(_tool_env(sim) | job):
             get_runner(sim).test(
-                test_module=TEST_MODULE, hdl_toplevel=design(unit, sim).top,
+                test_module=TEST_MODULE, hdl_toplevel=target.top,
                 hdl_toplevel_lang="verilog",
                 build_dir=build_dir,
                 test_dir=run_dir, results_xml=str(run_dir / "results.xml"), seed=seed,

@@ -48,12 +48,17 @@ module bp_bitserial_pe #(
 
   assign busy = (state != IDLE);
 
+  // 4-bit weight types: int4, fp4 and its ER/EA variants (the others are 3-bit)
+  function automatic logic four_bit(input logic [3:0] t);
+    four_bit = (t == 4'd0) || (t == 4'd2) || (t >= 4'd4 && t <= 4'd7);
+  endfunction
+
   // {h[2:0], s[3:0]}: the weight as a signed significand and a shift
   function automatic logic [6:0] decode_weight(input logic [3:0] t, input logic [3:0] code);
     logic four, neg;
     logic [2:0] mag, h;
     logic [3:0] m;
-    four = (t == 4'd0) || (t == 4'd2) || (t >= 4'd4 && t <= 4'd7);
+    four = four_bit(t);
     neg = four ? code[3] : code[2];
     mag = four ? code[2:0] : {1'b0, code[1:0]};
     m = 4'd0;
@@ -130,9 +135,7 @@ module bp_bitserial_pe #(
 
   // cycles a step - 1: ceil(bits / BPC) - 1 for 4-bit (int4, fp4*) and 3-bit types
   always @* begin : digits_per_step
-    logic four;
-    four = (wtype_q == 4'd0) || (wtype_q == 4'd2) || (wtype_q >= 4'd4 && wtype_q <= 4'd7);
-    last_digit = 3'((four ? 4 : 3) + BPC - 1) / 3'(BPC) - 3'd1;
+    last_digit = 3'((four_bit(wtype_q) ? 4 : 3) + BPC - 1) / 3'(BPC) - 3'd1;
   end
 
   always @* begin

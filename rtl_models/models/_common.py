@@ -45,3 +45,9 @@ def signed_ints(values: np.ndarray, width: int) -> np.ndarray:
     """Exact integer float64 values as Python ints in ``width``-bit two's complement."""
     mask = (1 << width) - 1
     return np.array([int(v) & mask for v in values.tolist()], dtype=object)
+
+
+def every_pair(bits_a: int, bits_b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (a, b) code pair once, a varying fastest: the exhaustive input of a 2-input lane."""
+    idx = np.arange(1 << (bits_a + bits_b), dtype=np.int64)
+    return idx & ((1 << bits_a) - 1), idx >> bits_a

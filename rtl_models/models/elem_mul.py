@@ -12,7 +12,7 @@ from numerics import get_format, get_scheme
 
 from .._fields import Field
 from .._unit import Lane, Unit, lane_stimulus
-from ._common import frac_bits, signed_ints
+from ._common import every_pair, frac_bits, signed_ints
 
 # (lane name, format A, format B): the wrapper tb_elem_mul.sv instantiates them in order.
 PAIRS = (
@@ -46,12 +46,10 @@ def _sign(fmt, codes: np.ndarray) -> np.ndarray:
 def _lane(name: str, fa_name: str, fb_name: str) -> Lane:
     fa, fb = element_format(fa_name), element_format(fb_name)
     pw = fixed_width(fa) + fixed_width(fb) + 1
-    space = 1 << (fa.bits + fb.bits)
 
     def generate(vectors: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        # Exhaustive: every code pair once (every pair space here is at most 2^16).
-        idx = np.arange(space, dtype=np.uint64)
-        return {"a": idx & np.uint64((1 << fa.bits) - 1), "b": idx >> np.uint64(fa.bits)}
+        a, b = every_pair(fa.bits, fb.bits)  # every pair space here is at most 2^16
+        return {"a": a.astype(np.uint64), "b": b.astype(np.uint64)}
 
     def model(inputs, mutant: bool) -> dict[str, np.ndarray]:
         a, b = inputs["a"], inputs["b"]

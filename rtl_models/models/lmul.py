@@ -17,6 +17,7 @@ from numerics.lmul import offset_exponent
 
 from .._fields import Field
 from .._unit import Lane, Unit, lane_stimulus
+from ._common import every_pair
 
 # (lane, format): the order of tb_lmul.sv's block.
 FORMATS = (("e4m3", "fp8_e4m3fn"), ("e5m2", "fp8_e5m2"), ("bf16", "bf16"), ("fp16", "fp16"))
@@ -28,11 +29,6 @@ def lmul_codes(fmt, x, y) -> np.ndarray:
     value = lmul(x, y, fmt, form="integer")
     sign = ((x.astype(np.int64) ^ y.astype(np.int64)) >> (fmt.bits - 1)) & 1
     return fmt.encode(np.abs(value)).astype(np.int64) | (sign << (fmt.bits - 1))
-
-
-def _exhaustive(fmt) -> dict[str, np.ndarray]:
-    idx = np.arange(1 << (2 * fmt.bits), dtype=np.int64)
-    return {"x": idx & ((1 << fmt.bits) - 1), "y": idx >> fmt.bits}
 
 
 def _corner_codes(fmt) -> np.ndarray:
@@ -65,7 +61,10 @@ def _lane(name: str, fmt_name: str, mutate: bool) -> Lane:
     exhaustive = fmt.bits <= 8
 
     def generate(vectors: int, rng: np.random.Generator):
-        return _exhaustive(fmt) if exhaustive else _sampled(fmt, max(vectors, 1 << 16), rng)
+        if exhaustive:
+            x, y = every_pair(fmt.bits, fmt.bits)
+            return {"x": x, "y": y}
+        return _sampled(fmt, max(vectors, 1 << 16), rng)
 
     def model(inputs, mutant: bool):
         x, y = inputs["x"].astype(np.int64), inputs["y"].astype(np.int64)
