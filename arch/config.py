@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["ConfigError", "FieldError", "builtin_names", "check", "from_dict", "load_builtin", "load_yaml",
-           "to_dict"]
+__all__ = ["ConfigError", "FieldError", "builtin_names", "check", "convert_field", "from_dict",
+           "load_builtin",
+           "load_yaml", "to_dict"]
 
 
 class FieldError(ValueError):
@@ -132,7 +133,7 @@ class _Context:
         line = data.line_of(key) if isinstance(data, _LinedDict) else self.line
         name = f"{self.field}[{key}]" if isinstance(key, int) else (
             f"{self.field}.{key}" if self.field else key)
-        return _Context(self.source, line, name)
+        return type(self)(self.source, line, name)
 
     def error(self, message: str, field: str | None = None) -> ConfigError:
         where = f"{self.source}:{self.line}" if self.line else self.source
@@ -214,6 +215,20 @@ def _build_tagged(classes: list[type], data: Any, ctx: _Context) -> Any:
     rest = _LinedDict({k: v for k, v in data.items() if k != "type"})
     rest.line, rest.key_lines = getattr(data, "line", 0), getattr(data, "key_lines", {})
     return _build(kinds[kind], rest, ctx)
+
+
+class _FieldContext(_Context):
+    """Errors as :class:`FieldError` (a value set in Python, with no file or line)."""
+
+    def error(self, message: str, field: str | None = None) -> FieldError:
+        return FieldError(field if field is not None else self.field, message)
+
+
+def convert_field(cls: type, name: str, value: Any) -> Any:
+    """``value`` as field ``name`` of dataclass ``cls`` holds it (an int for a float field
+    becomes a float, a mapping a dataclass), type-checked like :func:`from_dict` does; a
+    wrong type is a :class:`FieldError` naming ``name``."""
+    return _convert(typing.get_type_hints(cls)[name], value, _FieldContext("", 0, name))
 
 
 def from_dict(cls: type, data: Any, source: str = "<python>", field: str = "") -> Any:

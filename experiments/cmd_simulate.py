@@ -1,6 +1,7 @@
 """``bitplane simulate DESIGN MODEL``: one design point on one workload, op by op.
 
     bitplane simulate bitmod_fp16 llama-2-7b --phase decode
+    bitplane simulate duplex mixtral-8x7b --batch 64 --context 1024
     bitplane simulate path/to/my_design.yaml qwen3-1.7b --phase prefill --context 512 --fidelity event
     bitplane designs            (the built-in designs, models and energy tables)
 """
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arch import ACCELERATORS, TABLES, load_accelerator
+from arch import DESIGNS, TABLES, family_of, load_design
 from arch.workloads import MODELS, expand
-from sim import simulate_workload
-from sim.events import simulate_workload_events
+from sim import simulate
 
 from .errors import UserError
 
@@ -20,16 +20,16 @@ _COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound
 
 
 def cmd_simulate(args) -> int:
-    acc = load_accelerator(args.design)
+    design = load_design(args.design)
     try:
         workload = expand(args.model, args.phase, args.batch, args.context, args.weight_format,
                           args.activation_format, args.kv_format)
-        run = simulate_workload_events if args.fidelity == "event" else simulate_workload
-        result = run(workload, acc)
+        result = simulate(design, workload, args.fidelity)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     frame = result.to_frame()
-    print(f"{acc.name} | {workload.model} {workload.phase} batch {workload.batch} context {workload.context} "
+    print(f"{design.name} ({family_of(design)}) | {workload.model} {workload.phase} "
+          f"batch {workload.batch} context {workload.context} "
           f"| weights {workload.weight_format} | {args.fidelity}")
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
@@ -42,14 +42,14 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_designs(args) -> int:
-    for title, names in (("designs", ACCELERATORS), ("models", MODELS), ("energy tables", TABLES)):
+    for title, names in (("designs", DESIGNS), ("models", MODELS), ("energy tables", TABLES)):
         print(f"{title}: {', '.join(names)}")
     return 0
 
 
 def register(sub) -> None:
     p = sub.add_parser("simulate", help="one design point on one LLM workload, op by op")
-    p.add_argument("design", help="built-in design name or a YAML file")
+    p.add_argument("design", help="built-in design of any family (bitplane designs) or a YAML file")
     p.add_argument("model", help="built-in model name or a YAML file")
     p.add_argument("--phase", choices=["prefill", "decode"], default="decode")
     p.add_argument("--batch", type=int, default=1)

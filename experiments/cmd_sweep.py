@@ -55,13 +55,15 @@ def _finish(args, outcome, started: float) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import enumerate_points, run_sweep
+    from .points import iter_points
+    from .sweep import run_sweep
     _positive(args.jobs, "--jobs")
     started = time.perf_counter()
     path, spec = _spec(args)
-    if args.check:
-        points, skipped = enumerate_points(spec)
-        print(f"{path}: valid; {len(points)} design points x workloads ({skipped} skipped as unsupported)")
+    if args.check:  # streams: counts points without holding them
+        skipped = [0]
+        count = sum(1 for _ in iter_points(spec, skipped))
+        print(f"{path}: valid; {count} design points x workloads ({skipped[0]} skipped as unsupported)")
         return 0
     outcome = run_sweep(spec, args.out, jobs=args.jobs, dask=args.dask, quiet=args.quiet)
     return _finish(args, outcome, started)

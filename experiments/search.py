@@ -23,9 +23,10 @@ from pathlib import Path
 import optuna
 from tqdm import tqdm
 
+from .points import DesignPoint, make_point, supported
 from .spec import OBJECTIVES, SweepSpec
 from .store import ResultStore
-from .sweep import DesignPoint, SweepOutcome, finish, make_point, open_store, run_points, supported
+from .sweep import SweepOutcome, finish, open_store, run_points
 
 __all__ = ["run_search"]
 

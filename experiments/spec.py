@@ -5,10 +5,11 @@
     >>> spec.designs[0].base, spec.axes["unit.rows"], spec.objectives
     ('systolic_32x32_ws', (16, 32), ('latency_s', 'energy_pj'))
 
-A spec names one or more base architectures (``base``: a built-in accelerator or a YAML
-path, or a list of them; or ``designs``: a list of ``{base, axes}`` for per-family axes),
-a default ``workload``, ``axes`` to vary (any accelerator field by dotted path such as
-``unit.rows`` or ``dram.bandwidth_bytes_per_s``, or a workload field: model, phase, batch,
+A spec names one or more base designs of any family (``base``: a built-in design, see
+``arch.DESIGNS``, or a YAML path, or a list of them; or ``designs``: a list of ``{base,
+axes}`` for per-family axes), a default ``workload``, ``axes`` to vary (any design field by
+dotted path such as ``unit.rows``, ``dram.bandwidth_bytes_per_s``, ``pim.units`` or
+``units``, or a workload field, bare or as ``workload.<field>``: model, phase, batch,
 context, weight_format, activation_format, kv_format), ``sampling`` (grid, or random with a
 seed and count), ``constraints`` on result columns (``"latency_s <= 0.05"``) and
 ``objectives``. Every mistake is one :class:`arch.config.ConfigError` line
@@ -17,7 +18,6 @@ seed and count), ``constraints`` on result columns (``"latency_s <= 0.05"``) and
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -26,13 +26,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from arch import Accelerator, ConfigError, FieldError, from_dict, load_accelerator, load_yaml, to_dict
+from arch import ConfigError, Design, FieldError, from_dict, load_design, load_yaml, replace_path, to_dict
 from arch.config import check
+from arch.design import has_path
 from arch.workloads import MODELS, format_bits, load_model
 from arch.workloads.expand import PHASES
 
 __all__ = ["CONSTRAINT_COLUMNS", "OBJECTIVES", "WORKLOAD_AXES", "Constraint", "DesignSpec", "QsnrSpec",
-           "Sampling", "SweepSpec", "WorkloadSpec", "load_spec", "spec_from_dict", "spec_hash"]
+           "Sampling", "SweepSpec", "WorkloadSpec", "base_design", "load_spec", "spec_from_dict", "spec_hash",
+           "workload_field"]
 
 WORKLOAD_AXES: tuple[str, ...] = ("model", "phase", "batch", "context", "weight_format",
                                   "activation_format", "kv_format")
@@ -125,20 +127,20 @@ def _check_axes(axes: dict, prefix: str) -> None:
             check(isinstance(value, int | float | str) and not isinstance(value, dict | list), where,
                   f"values must be numbers, strings or booleans, not {value!r}")
         check(len(set(map(repr, values))) == len(values), where, "lists a value twice")
-        if name in WORKLOAD_AXES:
+        if workload_field(name):
             for value in values:
-                _check_workload_value(name, value, where)
+                _check_workload_value(workload_field(name), value, where)
 
 
 @dataclass(frozen=True)
 class DesignSpec:
-    """One hardware family: a base accelerator (name or YAML path) and axes of its own."""
+    """One base design of any family (name or YAML path) and axes of its own."""
 
     base: str
     axes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
-        check(bool(self.base.strip()), "base", "must name an accelerator")
+        check(bool(self.base.strip()), "base", "must name a design")
         _check_axes(self.axes, "axes")
 
 
@@ -220,11 +222,18 @@ class SweepSpec:
         return {**self.axes, **self.designs[index].axes}
 
 
-# --- semantic checks that need the base accelerators ---------------------------------------
+# --- semantic checks that need the base designs --------------------------------------------
 
 @lru_cache(maxsize=64)
-def _base_dict(base: str) -> dict:
-    return to_dict(load_accelerator(base))
+def base_design(base: str) -> Design:
+    """The design a spec's ``base`` names (built-in name or YAML path), loaded once."""
+    return load_design(base)
+
+
+def workload_field(axis: str) -> str | None:
+    """The :class:`WorkloadSpec` field an axis sets (``context`` or ``workload.context``), or None."""
+    name = axis.removeprefix("workload.")
+    return name if name in WORKLOAD_AXES else None
 
 
 def resolve_base(base: str, spec_dir: Path | None) -> str:
@@ -232,27 +241,6 @@ def resolve_base(base: str, spec_dir: Path | None) -> str:
     if Path(base).suffix and spec_dir is not None and not Path(base).is_absolute():
         return str(spec_dir / base)
     return base
-
-
-def apply_overrides(base_dict: dict, overrides: dict[str, Any]) -> dict:
-    """A deep copy of an accelerator's plain-data form with dotted-path values set."""
-    data = copy.deepcopy(base_dict)
-    for path, value in overrides.items():
-        *parents, leaf = path.split(".")
-        node = data
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return data
-
-
-def has_path(data: dict, path: str) -> bool:
-    node = data
-    for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return False
-        node = node[key]
-    return not isinstance(node, dict | list)
 
 
 def _line(data: Any, *keys: str | int) -> int:
@@ -275,16 +263,15 @@ def _error(source: str, line: int, field_name: str, message: str) -> ConfigError
     return ConfigError(f"{where}: {field_name}: {message}")
 
 
-def _check_arch_axis(source: str, line: int, prefix: str, base: str, path: str, values) -> None:
-    base_dict = _base_dict(base)
-    if not has_path(base_dict, path):
+def _check_design_axis(source: str, line: int, prefix: str, base: str, path: str, values) -> None:
+    design = base_design(base)
+    if not has_path(design, path):
         raise _error(source, line, prefix, f"{base} has no field {path!r}")
     for value in values:
         try:
-            from_dict(Accelerator, apply_overrides(base_dict, {path: value}), source="")
-        except ConfigError as exc:
-            message = str(exc).lstrip(": ")
-            raise _error(source, line, prefix, f"value {value!r}: {message}") from None
+            replace_path(design, path, value)
+        except FieldError as exc:
+            raise _error(source, line, prefix, f"value {value!r}: {exc}") from None
 
 
 def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | None) -> None:
@@ -294,26 +281,26 @@ def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | Non
         line = _line(data, *keys)
         base = resolve_base(design.base, spec_dir)
         if Path(base).suffix and not Path(base).is_file():
-            raise _error(source, line, keys[0], f"no accelerator file {base}")
+            raise _error(source, line, keys[0], f"no design file {base}")
         try:
-            _base_dict(base)
+            base_design(base)
         except ConfigError as exc:
             text = str(exc) if str(exc).startswith(base) else f"{source}:{line}: {keys[0]}: {exc}"
             raise ConfigError(text) from None
         axes = spec.design_axes(i)
         for path, values in axes.items():
-            if path in WORKLOAD_AXES:
+            if workload_field(path):
                 continue
             own = path in design.axes
             where = (*keys, "axes", path) if own else ("axes", path)
             prefix = f"{keys[0]}[{keys[1]}].axes.{path}" if own else f"axes.{path}"
-            _check_arch_axis(source, _line(data, *where), prefix, base, path, values)
+            _check_design_axis(source, _line(data, *where), prefix, base, path, values)
 
 
 def _check_contexts(spec: SweepSpec, data: Any, source: str) -> None:
     """Every context the spec can pair with a model fits that model's max_context."""
     for i in range(len(spec.designs)):
-        axes = spec.design_axes(i)
+        axes = {workload_field(k) or k: v for k, v in spec.design_axes(i).items()}
         for model_name in axes.get("model", (spec.workload.model,)):
             try:
                 limit = load_model(model_name).max_context

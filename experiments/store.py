@@ -1,4 +1,4 @@
-"""The result store of a sweep: one SQLite file in WAL mode, one transaction per design point.
+"""The result store of a sweep: one SQLite file in WAL mode, one transaction per batch of points.
 
     >>> store = ResultStore(":memory:")
     >>> store.put(PointRecord("ab12", 0, "ok", "", {"latency_s": 0.5}, [{"op": "mlp.up"}]))
@@ -9,7 +9,8 @@
 A design point x workload is keyed by its ``point_id`` (sha256 of its full configuration),
 so a point is written at most once: re-running a sweep skips what is stored, and a sweep
 killed at any instant (SIGKILL included) loses only the points it had not committed. Each
-point's row and its per-op rows go in one transaction. Rows are kept as JSON (columns vary
+point's row and its per-op rows go in the same transaction, and a sweep commits a worker's
+whole chunk of points at once (:meth:`ResultStore.put_many`). Rows are kept as JSON (columns vary
 by hardware family: one energy column per component); :meth:`ResultStore.frame` makes them
 a table. ``meta`` holds the store's metadata (versions, spec hash, seed).
 """
@@ -81,20 +82,27 @@ class ResultStore:
 
     def put(self, record: PointRecord) -> bool:
         """Write one point and its ops atomically; False if that point was already stored."""
-        db = self._db
+        return self.put_many([record]) == 1
+
+    def put_many(self, records: list[PointRecord]) -> int:
+        """Write points and their ops in one transaction (all or none); points already stored
+        are left as they are. Returns how many were new."""
+        db, new = self._db, 0
         db.execute("BEGIN IMMEDIATE")
         try:
-            cur = db.execute("INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?)",
-                             (record.point_id, record.seq, record.status, record.error,
-                              json.dumps(record.row)))
-            if cur.rowcount:
-                db.executemany("INSERT INTO ops VALUES (?, ?, ?)",
-                               [(record.point_id, i, json.dumps(op)) for i, op in enumerate(record.ops)])
+            for record in records:
+                cur = db.execute("INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?)",
+                                 (record.point_id, record.seq, record.status, record.error,
+                                  json.dumps(record.row)))
+                if cur.rowcount:
+                    new += 1
+                    db.executemany("INSERT INTO ops VALUES (?, ?, ?)",
+                                   [(record.point_id, i, json.dumps(op)) for i, op in enumerate(record.ops)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return bool(cur.rowcount)
+        return new
 
     def finished_ids(self) -> set[str]:
         return {pid for (pid,) in self._db.execute("SELECT point_id FROM points")}

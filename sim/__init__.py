@@ -12,6 +12,7 @@ from .lut import EndToEnd, end_to_end, gpu_end_to_end, simulate_lut
 from .mapping import compute_cycles
 from .pim import System, place_op, simulate_workload_pim
 from .result import OpResult, WorkloadResult
+from .run import simulate
 from .serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "load_trace",
     "place_op",
     "poisson_requests",
+    "simulate",
     "simulate_gemm",
     "simulate_lut",
     "simulate_serving",

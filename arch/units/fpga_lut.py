@@ -48,7 +48,7 @@ class LutUnit:
     """One table-lookup engine (see the module docstring). Defaults: LUT-LLM on the V80.
 
     64 activation centroids of 2 elements, 16 weight centroids, uint8 table entries
-    (REFERENCES.md section 6; LUT-FPGA/LUT-LLM config/config.h ``n_cent``/``w_n_cent`` and the
+    (docs/sources.md [lutllm]; LUT-FPGA/LUT-LLM config/config.h ``n_cent``/``w_n_cent`` and the
     ``vec_t<float, 2>`` inputs). Its ``memory_matcher_w_vq`` engine updates 1,024 outputs a
     cycle from a 512-bit table/index stream, shares one weight codebook over 512 outputs,
     keeps 24 tables (12,288 outputs / 512) and accumulates in 12-bit lanes.

@@ -4,7 +4,7 @@
 ``bitmod_speedup.png`` (speedup over FP16 per model, one panel per phase, as the paper's
 Fig. 7 draws it) and ``bitmod_summary.md`` (our figures next to the paper's claims).
 
-Configurations are REFERENCES.md section 6 (the BitMoD repository's current simulator):
+Configurations are docs/sources.md [bitmod] (the BitMoD repository's current simulator):
 prefill is the "discriminative" task (one 256-token prompt on the discriminative array
 shape and weight precision), decode the "generative" one (one token at a 256-entry KV
 cache on the generative shape). Every linear layer including the LM head (on all 256
@@ -32,7 +32,7 @@ CONTEXT = 256
 
 @dataclass(frozen=True)
 class Design:
-    """One column of REFERENCES.md's BitMoD table."""
+    """One column of the BitMoD configuration table (docs/sources.md [bitmod])."""
 
     name: str
     accelerator: str
@@ -141,7 +141,7 @@ _DIFFERENCES = """## Where we differ from the paper and why
   1.79x / 1.67x over ANT, 1.60x / 1.44x over OliVe; the FP16 Llama-2-7B decode step is
   417,344,208 cycles there and here (tests/golden/test_bitmod.py pins it).
 
-- Configuration: REFERENCES.md section 6, i.e. the BitMoD repository's current simulator
+- Configuration: docs/sources.md [bitmod], i.e. the BitMoD repository's current simulator
   (ANT 4 to 5.25 and OliVe 4 to 4.5 weight bits, BitMoD's KV cache at 8 bits, attention
   with the KV cache streamed from DRAM). The paper's figures came from an earlier
   version of that simulator with other ANT/OliVe widths, a 16-bit KV cache for every

@@ -5,7 +5,7 @@ tbt_median_ms, energy_per_token_j), ``duplex_ratios.png`` (throughput and energy
 of every system relative to the GPU, per model and batch size) and ``duplex_summary.md``
 (our ratios next to the paper's claims, and where we differ).
 
-Configuration (REFERENCES.md section 6; the device files ``arch/data/pim/{h100,duplex,
+Configuration (docs/sources.md [duplex]; the device files ``arch/data/pim/{h100,duplex,
 bank_pim,bg_pim}.yaml``): every system is the same H100-like xPU on 5 HBM3 stacks, with
 Logic-PIM (duplex), PIM units at every bank (bank_pim) or every bank group (bg_pim), or none
 (gpu). Each model runs on the fewest devices (a power of two) whose memory holds its FP16
@@ -41,7 +41,7 @@ SEED = 0
 WEIGHT_SHARE = 0.75  # weights may fill at most this share of the devices' memory
 COLUMNS = ["model", "system", "batch", "throughput_tok_s", "tbt_median_ms", "energy_per_token_j"]
 
-# The paper's claims (REFERENCES.md section 6).
+# The paper's claims (docs/sources.md [duplex]).
 PAPER = {"throughput_max": 2.67, "throughput_mean": 2.07, "latency_max": 2.57, "energy_max": 0.42,
          "energy_mean": 0.2819, "bank_pim_mixtral_max": 1.80, "bank_pim_mixtral_mean": 1.49}
 
@@ -166,7 +166,7 @@ _DIFFERENCES = """## Where we differ from the paper and why
   that minimizes the group's time, sharing the DRAM banks' bandwidth. The paper's scheduler
   may balance differently; expert routing here is expected-value (equal tokens per expert).
 - Baselines: Bank-PIM is sized to 16x bandwidth at Op/B 1, BG-PIM to Logic-PIM's compute and
-  bandwidth on the DRAM dies (REFERENCES.md). Both get the same Op/B placement and
+  bandwidth on the DRAM dies (docs/sources.md [duplex]). Both get the same Op/B placement and
   co-processing with the xPU as Duplex, so the xPU takes the work Bank-PIM is slow at (GQA
   attention at Op/B 4-8, experts with a few dozen tokens): that narrows Duplex's lead over
   Bank-PIM on Mixtral (ours 1.2-1.3x, the paper's 1.49x mean, 1.80x best). On models with

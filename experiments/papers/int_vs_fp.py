@@ -4,7 +4,7 @@
 heavy-tailed and outlier tensors, with and without a Hadamard rotation),
 ``int_vs_fp_hardware.csv`` (energy per MAC of the MX dot units from the energy tables, and
 synthesized area when ``rtl_models/synth/results.json`` exists), ``int_vs_fp_qsnr.png`` and
-``int_vs_fp_summary.md`` (our figures against the paper's claims, REFERENCES.md section 6):
+``int_vs_fp_summary.md`` (our figures against the paper's claims, docs/sources.md [int-vs-fp]):
 at 8 bits MXINT8 beats MXFP8; at 4 bits FP (MXFP4, NVFP4) usually wins; NVINT4 beats NVFP4
 once a Hadamard rotation removes outliers.
 """

@@ -5,7 +5,7 @@ of a 256-token generation, energy, tokens per joule, resource use and accuracy f
 ``lutllm_latency.png`` (latency and energy efficiency, ours next to the paper's) and
 ``lutllm_summary.md`` (our figures next to the paper's claims, and where they differ).
 
-Configuration: REFERENCES.md section 6 and the design file ``arch/data/fpga/designs/
+Configuration: docs/sources.md [lutllm] and the design file ``arch/data/fpga/designs/
 lutllm_v80.yaml`` (16 LUT units at 250 MHz, 64 activation centroids of 2 elements, 16 weight
 centroids, uint8 tables). ``lutllm_v80_bw`` is the same design with table loads overlapped
 and streamed at the full 820 GB/s: the bandwidth bound of this dataflow. GPUs (MI210, A100)
@@ -33,7 +33,7 @@ OUTPUT_LEN = 256
 INPUT_LENS: tuple[int, ...] = (32, 128)  # the two prompt lengths of the artifact's reference table
 GPUS: tuple[str, ...] = ("mi210", "a100")
 
-# The paper (REFERENCES.md section 6): 1.410 s end to end for 256 output tokens; 1.66x lower
+# The paper (docs/sources.md [lutllm]): 1.410 s end to end for 256 output tokens; 1.66x lower
 # latency than MI210; 1.72x the energy efficiency (tokens/J) of A100.
 PAPER_E2E_S = 1.410
 PAPER_VS_MI210_LATENCY = 1.66

@@ -41,10 +41,24 @@ def test_simulate_prints_ops_and_writes_csv(capsys, tmp_path):
     assert len(pd.read_csv(out)) == 10
 
 
+@pytest.mark.parametrize(("design", "family", "weights"), [
+    ("systolic_32x32_ws", "systolic", "fp16"), ("mx_tensor_core", "mx_tensor_core", "mxfp4"),
+    ("bitmod_ant", "bitserial", "int4_group"), ("duplex", "logic_pim", "fp16"), ("lutllm_v80", "fpga_lut", "fp16"),
+])
+def test_simulate_runs_a_design_of_every_family(capsys, design, family, weights):
+    kv = "mxfp8_e4m3" if family == "mx_tensor_core" else "fp16"
+    assert main(["simulate", design, "opt-1.3b", "--weight-format", weights, "--kv-format", kv]) == 0
+    out = capsys.readouterr().out
+    assert f"{design} ({family})" in out and "lm_head" in out and "attn.score" in out
+
+
 @pytest.mark.parametrize(("argv", "message"), [
-    (["simulate", "nope", "llama-2-7b"], "unknown accelerator 'nope'"),
+    (["simulate", "nope", "llama-2-7b"], "unknown design 'nope'"),
     (["simulate", "bitmod_fp16", "gpt-5"], "unknown model"),
-    (["simulate", "mx_tensor_core", "llama-2-7b"], "does not support 'fp16'"),
+    (["simulate", "mx_tensor_core", "llama-2-7b"], "has no rate for 'fp16'"),
+    (["simulate", "bitmod_ant", "llama-2-7b", "--weight-format", "bitmod3"], "runs weight types int;"),
+    (["simulate", "duplex", "llama-2-7b", "--weight-format", "mxfp4"], "not 'mxfp4'"),
+    (["simulate", "lutllm_v80", "llama-2-7b", "--fidelity", "event"], "event fidelity covers accelerator"),
     (["simulate", "bitmod_fp16", "llama-2-7b", "--weight-format", "fp5"], "fp5"),
 ])
 def test_simulate_mistakes_are_one_line(capsys, argv, message):

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from experiments.report import build_report
 from experiments.search import run_search
 from experiments.spec import spec_from_dict
 from experiments.store import ResultStore
-from experiments.sweep import DesignPoint, enumerate_points, evaluate_point, pareto_mask, run_sweep
+from experiments.sweep import enumerate_points, evaluate_point, pareto_mask, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"schema_version": 1, "name": "small", "base": ["systolic_32x32_ws", "mx_tensor_core"],
@@ -93,8 +94,7 @@ def test_sigkilled_sweep_resumes_without_loss_or_duplicates(tmp_path):
 def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path):
     spec = spec_from_dict(dict(SMALL))
     points, _ = enumerate_points(spec)
-    broken = DesignPoint(99, "systolic_32x32_ws", points[0].accelerator,
-                         points[0].workload | {"context": 10**6}, {})
+    broken = replace(points[0], seq=99, workload=replace(points[0].workload, context=10**6))
     record = evaluate_point(broken)
     assert record.status == "failed" and "context" in record.error and record.ops == []
     with ResultStore(tmp_path / "s.sqlite") as store:

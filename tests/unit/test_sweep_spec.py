@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arch import ConfigError
+from arch import FAMILIES, ConfigError, family_of
 from experiments.cli import main
 from experiments.cmd_sweep import default_spec_path
 from experiments.spec import load_spec, spec_from_dict
@@ -54,14 +54,14 @@ def test_valid_spec_loads_and_samples_reproducibly(tmp_path):
 
 def test_default_spec_is_valid_and_names_every_family():
     spec = load_spec(default_spec_path())
-    families = {p.accelerator["unit"]["type"] for p in enumerate_points(spec)[0]}
-    assert families == {"systolic", "mx_tensor_core", "bitserial"}
+    families = {family_of(p.design) for p in enumerate_points(spec)[0]}
+    assert families == set(FAMILIES)
 
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"axes": {"unit.rows": [0]}}, r"s\.yaml:\d+: axes\.unit\.rows: value 0: unit\.rows: must be a positive"),
     ({"axes": {"unit.rowz": [1]}}, r"s\.yaml:\d+: axes\.unit\.rowz: systolic_32x32_ws has no field"),
-    ({"base": "nope"}, r"s\.yaml:3: base: unknown accelerator 'nope'"),
+    ({"base": "nope"}, r"s\.yaml:3: base: unknown design 'nope'"),
     ({"constraints": ["latency_s << 1"]}, r"s\.yaml:\d+: constraints: must look like"),
     ({"objectives": ["speed"]}, r"unknown objective 'speed'"),
     ({"sampling": {"count": 0}}, r"sampling\.count: must be a positive integer, not 0"),

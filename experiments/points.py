@@ -1,0 +1,178 @@
+"""Design points of a sweep: typed (design, workload) pairs, enumerated and evaluated.
+
+    >>> from experiments.spec import spec_from_dict
+    >>> spec = spec_from_dict({"schema_version": 1, "name": "t", "base": "systolic_32x32_ws",
+    ...                        "axes": {"unit.rows": [16, 32], "phase": ["decode", "prefill"]}})
+    >>> points, skipped = enumerate_points(spec)
+    >>> len(points), points[0].workload.phase, points[0].design.unit.rows
+    (4, 'decode', 16)
+
+A point is a frozen :data:`arch.Design` (the base design with the axes applied by
+:func:`arch.replace_path`, i.e. ``dataclasses.replace`` along dotted paths) and a frozen
+:class:`experiments.spec.WorkloadSpec`; no raw dict is handled after the spec is loaded.
+Its ``point_id`` is the sha256 of the canonical JSON of both (with the design's family),
+computed once when the point is made. Points whose formats the design cannot run
+(:func:`arch.unsupported`) are skipped at enumeration and counted, not evaluated. A point
+whose evaluation raises is stored as failed with its error, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from arch import Design, family_of, replace_path, to_dict, unsupported
+from arch.design import describe
+from arch.workloads import expand, format_bits
+from sim import simulate
+from sim.accuracy import design_qsnr_db
+from sim.run import design_facts
+
+from .spec import QsnrSpec, SweepSpec, WorkloadSpec, base_design, canonical_json, workload_field
+from .store import PointRecord
+
+__all__ = ["DEFAULT_QSNR", "DesignPoint", "enumerate_points", "evaluate_chunk", "evaluate_point",
+           "iter_points",
+           "make_point", "point_id"]
+
+DEFAULT_QSNR = QsnrSpec()
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """One design point x workload (frozen objects; they travel to worker processes)."""
+
+    seq: int
+    base: str
+    design: Design
+    workload: WorkloadSpec
+    labels: tuple[tuple[str, Any], ...]
+    point_id: str
+
+
+def point_id(design: Design, workload: WorkloadSpec) -> str:
+    """sha256 of the canonical JSON of the design (with its family) and the workload."""
+    data = {"family": family_of(design), "design": to_dict(design), "workload": asdict(workload)}
+    text = canonical_json(data)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def make_point(spec: SweepSpec, design_index: int, values: dict[str, Any], seq: int) -> DesignPoint:
+    """The point of design ``design_index`` with axis ``values`` (axis name -> value)."""
+    base = spec.designs[design_index].base
+    design, workload = base_design(base), spec.workload
+    for axis, value in values.items():
+        field = workload_field(axis)
+        if field:
+            workload = replace_path(workload, field, value)
+        else:
+            design = replace_path(design, axis, value)
+    return DesignPoint(seq, base, design, workload, tuple(values.items()), point_id(design, workload))
+
+
+def supported(point: DesignPoint) -> bool:
+    """False where the design has no datapath for the point's formats (skipped, not failed)."""
+    w = point.workload
+    return unsupported(point.design, w.weight_format, w.activation_format, w.kv_format) is None
+
+
+def _grid_indices(spec: SweepSpec, total: int) -> Iterable[int]:
+    if spec.sampling.method == "grid":
+        return range(total)
+    rng = np.random.default_rng(spec.sampling.seed)
+    return np.sort(rng.choice(total, size=min(spec.sampling.count, total), replace=False)).tolist()
+
+
+def _decode(index: int, names: list[str], axes: dict) -> dict[str, Any]:
+    values = {}
+    for name in reversed(names):  # the last axis varies fastest, as itertools.product
+        index, digit = divmod(index, len(axes[name]))
+        values[name] = axes[name][digit]
+    return {name: values[name] for name in names}
+
+
+def iter_points(spec: SweepSpec, skipped: list[int] | None = None) -> Iterator[DesignPoint]:
+    """The spec's distinct, supported points in order, one at a time; unsupported points are
+    counted in ``skipped[0]`` when a one-element list is given."""
+    axes = [spec.design_axes(i) for i in range(len(spec.designs))]
+    starts = list(itertools.accumulate([0, *(math.prod(len(v) for v in a.values()) for a in axes)]))
+    seen, seq = set(), 0
+    for index in _grid_indices(spec, starts[-1]):
+        design = int(np.searchsorted(starts, index, side="right")) - 1
+        values = _decode(index - starts[design], list(axes[design]), axes[design])
+        point = make_point(spec, design, values, seq)
+        if not supported(point):
+            if skipped is not None:
+                skipped[0] += 1
+        elif point.point_id not in seen:
+            seen.add(point.point_id)
+            seq += 1
+            yield point
+
+
+def enumerate_points(spec: SweepSpec) -> tuple[list[DesignPoint], int]:
+    """The spec's distinct, supported points in order, and how many unsupported were skipped."""
+    skipped = [0]
+    points = list(iter_points(spec, skipped))
+    return points, skipped[0]
+
+
+# --- evaluation (runs in workers) ----------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def _workload(spec: WorkloadSpec):
+    return expand(spec.model, spec.phase, spec.batch, spec.context, spec.weight_format,
+                  spec.activation_format, spec.kv_format)
+
+
+def _base_row(point: DesignPoint) -> dict:
+    return {"design": describe(point.design), "base": point.base, "family": family_of(point.design),
+            **{f"axis:{k}": v for k, v in point.labels}, **asdict(point.workload)}
+
+
+def _metrics(point: DesignPoint, workload, result, qsnr: QsnrSpec) -> dict:
+    energy_pj, latency = result.total_energy_pj, result.latency_s
+    dram_bytes = sum(op.dram_bytes for op in result.ops)
+    facts = design_facts(point.design, workload.weight_format)
+    return {"unit_rows": facts.unit_rows, "unit_cols": facts.unit_cols, "clock_hz": facts.clock_hz,
+            "dram_bandwidth_bytes_per_s": facts.memory_bandwidth_bytes_per_s,
+            "weight_bits": format_bits(workload.weight_format), "cycles": result.cycles, "latency_s": latency,
+            "energy_pj": energy_pj, "area_mm2": math.nan if facts.area_mm2 is None else facts.area_mm2,
+            **{f"energy_{c}_pj": v for c, v in sorted(result.energy_pj.items())},
+            "edp_j_s": energy_pj * 1e-12 * latency, "macs": result.macs, "dram_bytes": dram_bytes,
+            "tokens": workload.tokens, "tokens_per_s": workload.tokens / latency,
+            "energy_per_token_j": energy_pj * 1e-12 / workload.tokens,
+            "peak_macs_per_s": facts.peak_macs_per_s, "attained_macs_per_s": result.macs / latency,
+            "arithmetic_intensity_macs_per_byte": result.macs / dram_bytes if dram_bytes else math.inf,
+            "qsnr_db": design_qsnr_db(point.design, workload.weight_format, qsnr.distribution, qsnr.rows,
+                                      qsnr.cols, qsnr.seed)}
+
+
+def _op_rows(result) -> list[dict]:
+    return [{"op": op.name, "repeats": op.repeats, "compute_cycles": op.compute_cycles,
+             "memory_cycles": op.memory_cycles, "cycles": op.cycles, "latency_s": op.cycles / result.clock_hz,
+             "bound": op.bound, "macs": op.macs, "dram_bytes": op.dram_bytes, "energy_pj": op.total_energy_pj}
+            for op in result.ops]
+
+
+def evaluate_point(point: DesignPoint, qsnr: QsnrSpec = DEFAULT_QSNR) -> PointRecord:
+    """Simulate one point analytically; any exception becomes a failed record with its error."""
+    row = _base_row(point)
+    try:
+        workload = _workload(point.workload)
+        result = simulate(point.design, workload)
+        row |= _metrics(point, workload, result, qsnr)
+    except Exception as exc:  # noqa: BLE001 - a failed point is data, the sweep goes on
+        return PointRecord(point.point_id, point.seq, "failed", f"{type(exc).__name__}: {exc}", row)
+    return PointRecord(point.point_id, point.seq, "ok", "", row, _op_rows(result))
+
+
+def evaluate_chunk(points: list[DesignPoint], qsnr: QsnrSpec = DEFAULT_QSNR) -> list[PointRecord]:
+    return [evaluate_point(p, qsnr) for p in points]
