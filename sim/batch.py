@@ -102,6 +102,9 @@ class BatchResult:
     cycles: np.ndarray
     energy_pj: np.ndarray
     clock_hz: np.ndarray
+    dram_bytes: np.ndarray | None = None
+    # energy per part: "compute" (the unit) and the memory levels "dram", "weight", "input", "output"
+    energy_by_slot_pj: dict[str, np.ndarray] | None = None
 
     @property
     def latency_s(self) -> np.ndarray:
@@ -164,14 +167,18 @@ def evaluate_gemms(d: BatchDesigns, g: Gemms) -> BatchResult:
     memory = np.ceil(t.dram_bytes / col(d.dram_bytes_per_cycle))
     macs = m.astype(float) * n * k
     blocks = np.where(col(d.block_scale_pj) > 0, m.astype(float) * n * ceil_div(k, col(d.block_size)), 0.0)
-    memory_bits = {"dram_read": t.dram_read_bits, "dram_write": t.dram_write_bits,
-                   "weight_read": t.weight_sram_read_bits, "weight_write": t.weight_sram_write_bits,
-                   "input_read": t.input_sram_read_bits, "input_write": t.input_sram_write_bits,
-                   "output_read": t.output_sram_read_bits, "output_write": t.output_sram_write_bits}
-    energy = macs * col(d.mac_pj) + blocks * col(d.block_scale_pj) + col(d.pes) * compute * col(d.pe_cycle_pj)
-    for name, bits in memory_bits.items():
-        energy = energy + bits * col(getattr(d, f"{name}_pj"))
+    memory_bits = {"dram": (t.dram_read_bits, t.dram_write_bits),
+                   "weight": (t.weight_sram_read_bits, t.weight_sram_write_bits),
+                   "input": (t.input_sram_read_bits, t.input_sram_write_bits),
+                   "output": (t.output_sram_read_bits, t.output_sram_write_bits)}
     reps = g.repeats[None, :]
+    slots = {"compute": (macs * col(d.mac_pj) + blocks * col(d.block_scale_pj)
+                         + col(d.pes) * compute * col(d.pe_cycle_pj)) * reps}
+    for level, (read, write) in memory_bits.items():
+        slots[level] = (read * col(getattr(d, f"{level}_read_pj"))
+                        + write * col(getattr(d, f"{level}_write_pj"))) * reps
+    energy = sum(slots.values())
+    dram_bytes = np.broadcast_to(t.dram_bytes * reps, energy.shape)
     return BatchResult(np.round(compute * reps).astype(np.int64), np.round(memory * reps).astype(np.int64),
-                       np.round(np.maximum(compute, memory) * reps).astype(np.int64), energy * reps,
-                       np.asarray(d.clock_hz, float))
+                       np.round(np.maximum(compute, memory) * reps).astype(np.int64), energy,
+                       np.asarray(d.clock_hz, float), dram_bytes, slots)

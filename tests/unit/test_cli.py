@@ -43,7 +43,8 @@ def test_simulate_prints_ops_and_writes_csv(capsys, tmp_path):
 
 @pytest.mark.parametrize(("design", "family", "weights"), [
     ("systolic_32x32_ws", "systolic", "fp16"), ("mx_tensor_core", "mx_tensor_core", "mxfp4"),
-    ("bitmod_ant", "bitserial", "int4_group"), ("duplex", "logic_pim", "fp16"), ("lutllm_v80", "fpga_lut", "fp16"),
+    ("bitmod_ant", "bitserial", "int4_group"), ("duplex", "logic_pim", "fp16"),
+    ("lutllm_v80", "fpga_lut", "fp16"),
 ])
 def test_simulate_runs_a_design_of_every_family(capsys, design, family, weights):
     kv = "mxfp8_e4m3" if family == "mx_tensor_core" else "fp16"
