@@ -18,6 +18,7 @@ safe loader that also rejects duplicate keys; nothing is ever evaluated.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from pathlib import Path
@@ -185,7 +186,7 @@ def _build(cls: type, data: Any, ctx: _Context) -> Any:
         return data
     if not isinstance(data, dict):
         raise ctx.error(f"must be {_type_name(cls)}, not {_describe(data)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))
     if unknown:
@@ -228,7 +229,12 @@ def convert_field(cls: type, name: str, value: Any) -> Any:
     """``value`` as field ``name`` of dataclass ``cls`` holds it (an int for a float field
     becomes a float, a mapping a dataclass), type-checked like :func:`from_dict` does; a
     wrong type is a :class:`FieldError` naming ``name``."""
-    return _convert(typing.get_type_hints(cls)[name], value, _FieldContext("", 0, name))
+    return _convert(_hints(cls)[name], value, _FieldContext("", 0, name))
+
+
+@functools.lru_cache(maxsize=256)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def from_dict(cls: type, data: Any, source: str = "<python>", field: str = "") -> Any:

@@ -143,11 +143,12 @@ def roofline_figure(frame: pd.DataFrame):
 
 
 def latency_per_op_figure(frame: pd.DataFrame, ops: pd.DataFrame):
-    """Latency per op of the lowest-latency point of each design, per scenario."""
+    """Latency per op of the lowest-latency point of each base design, per scenario."""
     scenarios = _scenarios(_ok(frame))
     fig, axes = _grid(len(scenarios), width=7.0)
     for ax, (title, group) in zip(axes, scenarios, strict=False):
-        best = group.loc[group.groupby("design", sort=False)["latency_s"].idxmin()]
+        base = "base" if "base" in group else "design"
+        best = group.loc[group.groupby(base, sort=False)["latency_s"].idxmin()]
         names = list(dict.fromkeys(ops.loc[ops.point_id.isin(best.point_id), "op"])) if len(ops) else []
         width = 0.8 / max(1, len(best))
         for i, (_, row) in enumerate(best.iterrows()):

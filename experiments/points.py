@@ -10,16 +10,18 @@
 A point is a frozen :data:`arch.Design` (the base design with the axes applied by
 :func:`arch.replace_path`, i.e. ``dataclasses.replace`` along dotted paths) and a frozen
 :class:`experiments.spec.WorkloadSpec`; no raw dict is handled after the spec is loaded.
-Its ``point_id`` is the sha256 of the canonical JSON of both (with the design's family),
-computed once when the point is made. Points whose formats the design cannot run
+Its ``point_id`` is the sha256 of the two hashes of the canonical JSON of each (the design's
+with its family), computed once when the point is made. Points whose formats the design cannot run
 (:func:`arch.unsupported`) are skipped at enumeration and counted, not evaluated. A point
 whose evaluation raises is stored as failed with its error, and the sweep goes on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
+import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from arch import Design, family_of, replace_path, to_dict, unsupported
+from arch import Design, family_of, replace_path, unsupported
 from arch.design import describe
 from arch.workloads import expand, format_bits
 from sim import simulate
@@ -38,9 +40,8 @@ from sim.run import design_facts
 from .spec import QsnrSpec, SweepSpec, WorkloadSpec, base_design, canonical_json, workload_field
 from .store import PointRecord
 
-__all__ = ["DEFAULT_QSNR", "DesignPoint", "enumerate_points", "evaluate_chunk", "evaluate_point",
-           "iter_points",
-           "make_point", "point_id"]
+__all__ = ["DEFAULT_QSNR", "DesignPoint", "design_hash", "enumerate_points", "evaluate_chunk",
+           "evaluate_point", "iter_points", "make_point", "point_id", "workload_hash"]
 
 DEFAULT_QSNR = QsnrSpec()
 
@@ -57,11 +58,47 @@ class DesignPoint:
     point_id: str
 
 
-def point_id(design: Design, workload: WorkloadSpec) -> str:
-    """sha256 of the canonical JSON of the design (with its family) and the workload."""
-    data = {"family": family_of(design), "design": to_dict(design), "workload": asdict(workload)}
-    text = canonical_json(data)
+_MEMO: dict[int, tuple[Any, str]] = {}  # id -> (object, its canonical JSON); objects are frozen
+
+
+def _canonical(obj: Any) -> str:
+    """The canonical JSON of a config object (``canonical_json(to_dict(obj))``, keys sorted).
+
+    A dataclass's text is kept by identity: the designs of a sweep share every part an axis
+    does not change, so each part is written once."""
+    if not dataclasses.is_dataclass(obj):
+        if obj is None or isinstance(obj, bool):
+            return {None: "null", True: "true", False: "false"}[obj]
+        if isinstance(obj, int) or (isinstance(obj, float) and math.isfinite(obj)):
+            return repr(obj)  # what json.dumps writes for them
+        if isinstance(obj, tuple | list):
+            return "[" + ",".join(map(_canonical, obj)) + "]"
+        if isinstance(obj, dict):
+            return "{" + ",".join(f"{json.dumps(k)}:{_canonical(obj[k])}" for k in sorted(obj)) + "}"
+        return canonical_json(obj)
+    hit = _MEMO.get(id(obj))
+    if hit is None or hit[0] is not obj:
+        items = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
+        items |= {"type": obj.TYPE} if hasattr(obj, "TYPE") else {}
+        if len(_MEMO) > 200_000:
+            _MEMO.clear()
+        hit = _MEMO[id(obj)] = (obj, _canonical(items))
+    return hit[1]
+
+
+def design_hash(design: Design) -> str:
+    """sha256 of the canonical JSON of a design and its family."""
+    text = '{"design":' + _canonical(design) + ',"family":' + json.dumps(family_of(design)) + "}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def workload_hash(workload: WorkloadSpec) -> str:
+    return hashlib.sha256(canonical_json(asdict(workload)).encode()).hexdigest()
+
+
+def point_id(design: Design, workload: WorkloadSpec) -> str:
+    """sha256 of the design's and the workload's hashes (each of its canonical JSON)."""
+    return hashlib.sha256((design_hash(design) + workload_hash(workload)).encode()).hexdigest()
 
 
 def make_point(spec: SweepSpec, design_index: int, values: dict[str, Any], seq: int) -> DesignPoint:

@@ -23,7 +23,7 @@ from .store import write_atomic
 
 __all__ = ["build_report", "load_results"]
 
-_TABLE_COLUMNS = ["design", "weight_format", "unit_rows", "unit_cols", "dram_bandwidth_bytes_per_s",
+_TABLE_COLUMNS = ["design", "family", "weight_format", "unit_rows", "unit_cols", "dram_bandwidth_bytes_per_s",
                   "phase", "latency_s", "energy_pj", "edp_j_s", "tokens_per_s", "qsnr_db"]
 _CSS = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}"
@@ -53,8 +53,9 @@ def _tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     tables = {}
     if len(ok):
         tables["Pareto set (feasible, non-dominated per workload)"] = ok[ok["pareto"]][_columns(ok)]
-        best = ok.loc[ok.groupby(["design", "phase"], sort=False)["edp_j_s"].idxmin()]
-        tables["Lowest energy-delay product per design and phase"] = best[_columns(ok)]
+        base = "base" if "base" in ok else "design"
+        best = ok.loc[ok.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()]
+        tables["Lowest energy-delay product per base design and phase"] = best[_columns(ok)]
     failed = frame[frame["status"] == "failed"] if len(frame) else frame
     if len(failed):
         tables["Failed points"] = failed[["design", "weight_format", "phase", "error"]].head(50)

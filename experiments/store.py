@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS points (
     row TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ops (
     point_id TEXT NOT NULL, idx INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (point_id, idx));
+CREATE TABLE IF NOT EXISTS blocks (id INTEGER PRIMARY KEY, points BLOB NOT NULL, ops BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS block_points (point_id TEXT PRIMARY KEY, block INTEGER NOT NULL);
 """
 
 
@@ -104,31 +106,79 @@ class ResultStore:
             raise
         return new
 
+    def put_block(self, points: pd.DataFrame, ops: pd.DataFrame) -> int:
+        """Write a block of points (one row each, with ``point_id``, ``seq``, ``status`` and
+        ``error`` columns) and their op rows in one transaction, as two Arrow blobs; points
+        already stored are dropped first. Returns how many were new."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            points = points.drop_duplicates("point_id")
+            held = self._held(points["point_id"].tolist())
+            if held:
+                points = points[~points["point_id"].isin(held)]
+            if len(ops):
+                ops = ops[ops["point_id"].isin(points["point_id"])].drop_duplicates(["point_id", "op_index"])
+            if len(points):
+                cur = db.execute("INSERT INTO blocks (points, ops) VALUES (?, ?)",
+                                 (_blob(points), _blob(ops)))
+                db.executemany("INSERT INTO block_points VALUES (?, ?)",
+                               [(pid, cur.lastrowid) for pid in points["point_id"].tolist()])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(points)
+
+    def _held(self, ids: list[str]) -> set[str]:
+        found = set()
+        for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
+            part = ids[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for table in ("points", "block_points"):
+                found |= {pid for (pid,) in self._db.execute(
+                    f"SELECT point_id FROM {table} WHERE point_id IN ({marks})", part)}
+        return found
+
     def finished_ids(self) -> set[str]:
-        return {pid for (pid,) in self._db.execute("SELECT point_id FROM points")}
+        return {pid for (pid,) in self._db.execute(
+            "SELECT point_id FROM points UNION ALL SELECT point_id FROM block_points")}
 
     def get(self, point_id: str) -> PointRecord | None:
         found = self._db.execute("SELECT point_id, seq, status, error, row FROM points WHERE point_id = ?",
                                  (point_id,)).fetchone()
-        if found is None:
+        if found is not None:
+            pid, seq, status, error, row = found
+            return PointRecord(pid, seq, status, error, json.loads(row))
+        block = self._db.execute("SELECT points FROM blocks JOIN block_points ON blocks.id = "
+                                 "block_points.block WHERE point_id = ?", (point_id,)).fetchone()
+        if block is None:
             return None
-        pid, seq, status, error, row = found
-        return PointRecord(pid, seq, status, error, json.loads(row))
+        row = _frame(block[0]).set_index("point_id").loc[point_id].to_dict()
+        return PointRecord(point_id, int(row.pop("seq")), row.pop("status"), row.pop("error"), row)
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+        return self._db.execute("SELECT (SELECT COUNT(*) FROM points) + (SELECT COUNT(*) FROM block_points)"
+                                ).fetchone()[0]
 
     def frame(self) -> pd.DataFrame:
         """One row per stored point (ordered by ``seq``): its row plus point_id/status/error."""
         rows = [json.loads(row) | {"point_id": pid, "seq": seq, "status": status, "error": error}
                 for pid, seq, status, error, row in self._db.execute(
                     "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
-        return pd.DataFrame(rows)
+        return _sorted([pd.DataFrame(rows), *self._blocks("points")], ["seq", "point_id"])
 
     def ops_frame(self) -> pd.DataFrame:
-        rows = [json.loads(row) | {"point_id": pid, "op_index": idx} for pid, idx, row in self._db.execute(
-            "SELECT ops.point_id, idx, ops.row FROM ops JOIN points USING (point_id) ORDER BY seq, idx")]
-        return pd.DataFrame(rows)
+        rows = [json.loads(row) | {"point_id": pid, "op_index": idx, "seq": seq}
+                for pid, idx, row, seq in self._db.execute(
+                    "SELECT ops.point_id, idx, ops.row, seq FROM ops JOIN points USING (point_id)")]
+        seqs = self.frame()[["point_id", "seq"]] if len(self) else None
+        blocks = [b.merge(seqs, on="point_id") for b in self._blocks("ops") if len(b)]
+        frame = _sorted([pd.DataFrame(rows), *blocks], ["seq", "op_index"])
+        return frame.drop(columns="seq", errors="ignore")
+
+    def _blocks(self, column: str) -> list[pd.DataFrame]:
+        return [_frame(blob) for (blob,) in self._db.execute(f"SELECT {column} FROM blocks ORDER BY id")]
 
     def meta(self) -> dict:
         return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
@@ -138,6 +188,26 @@ class ResultStore:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                              [(k, json.dumps(v)) for k, v in values.items()])
         self._db.execute("COMMIT")
+
+
+def _blob(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _frame(blob: bytes) -> pd.DataFrame:
+    return pa.ipc.open_stream(blob).read_all().to_pandas()
+
+
+def _sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame.sort_values(by, kind="stable").reset_index(drop=True)
 
 
 def write_atomic(path: Path, write) -> Path:

@@ -24,20 +24,22 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from .blocks import block_of_points, evaluate_block
 from .errors import UserError
+from .grid import Block, plan_sweep, spec_size
 from .points import DesignPoint, enumerate_points, evaluate_chunk, evaluate_point
 from .spec import OBJECTIVES, QsnrSpec, SweepSpec
-from .store import PointRecord, ResultStore, collect_metadata, export_tables
+from .store import ResultStore, collect_metadata, export_tables
 
 __all__ = ["DesignPoint", "SweepOutcome", "available_cpus", "enumerate_points", "evaluate_chunk",
            "evaluate_point",
-           "pareto_mask", "run_points", "run_sweep"]
+           "pareto_mask", "run_blocks", "run_points", "run_sweep"]
 
 STORE_NAME = "results.sqlite"
 
@@ -49,22 +51,42 @@ def available_cpus() -> int:
 
 # --- execution -----------------------------------------------------------------------------
 
-def _chunks(points: list, workers: int) -> list[list]:
-    size = max(1, min(32, len(points) // max(1, 4 * workers)))
-    return [points[i:i + size] for i in range(0, len(points), size)]
+def block_size(points: int, workers: int) -> int:
+    """Points per block: about eight blocks per worker, between 16 and 4096."""
+    return max(16, min(4096, points // max(1, 8 * workers)))
 
 
-def _local(chunks: list, qsnr: QsnrSpec, jobs: int) -> Iterator[list[PointRecord]]:
-    if jobs == 1 or len(chunks) <= 1:
-        yield from (evaluate_chunk(c, qsnr) for c in chunks)
+def _subset(block: Block, keep: list[int]) -> Block:
+    def pick(values: tuple) -> tuple:
+        return tuple(values[i] for i in keep)
+    return replace(block, key=f"{block.key}/{block.point_ids[keep[0]]}/{len(keep)}",
+                   designs=pick(block.designs), design_labels=pick(block.design_labels),
+                   point_ids=pick(block.point_ids), seqs=pick(block.seqs))
+
+
+def _pending(blocks: list[Block], done: set[str]) -> list[Block]:
+    """The blocks cut down to the points the store lacks (a cut block gets its own key)."""
+    pending = []
+    for block in blocks:
+        keep = [i for i, pid in enumerate(block.point_ids) if pid not in done]
+        if len(keep) == len(block):
+            pending.append(block)
+        elif keep:
+            pending.append(_subset(block, keep))
+    return pending
+
+
+def _local(blocks: list[Block], qsnr: QsnrSpec, jobs: int) -> Iterator[tuple]:
+    if jobs == 1 or len(blocks) <= 1:
+        yield from (evaluate_block(b, qsnr) for b in blocks)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(evaluate_chunk, c, qsnr) for c in chunks]
+        futures = [pool.submit(evaluate_block, b, qsnr) for b in blocks]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _dask(chunks: list, qsnr: QsnrSpec, address: str) -> Iterator[list[PointRecord]]:
+def _dask(blocks: list[Block], qsnr: QsnrSpec, address: str) -> Iterator[tuple]:
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
     cluster = None
@@ -81,7 +103,7 @@ def _dask(chunks: list, qsnr: QsnrSpec, address: str) -> Iterator[list[PointReco
             cluster.close()
         raise UserError(f"cannot reach Dask scheduler {address}: {exc}") from None
     try:
-        futures = client.map(evaluate_chunk, chunks, qsnr=qsnr, pure=False)
+        futures = client.map(evaluate_block, blocks, qsnr=qsnr, pure=False)
         for future in dask_completed(futures):
             yield future.result()
             future.release()
@@ -91,22 +113,27 @@ def _dask(chunks: list, qsnr: QsnrSpec, address: str) -> Iterator[list[PointReco
             cluster.close()
 
 
-def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
+def run_blocks(blocks: list[Block], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
                dask: str | None = None, quiet: bool = False, desc: str = "sweep") -> int:
-    """Evaluate the points ``store`` lacks and commit each as it arrives; returns how many ran."""
-    done = store.finished_ids()
-    todo = [p for p in points if p.point_id not in done]
+    """Evaluate the points ``store`` lacks, committing each block as it arrives; returns how many ran."""
+    todo = _pending(list(blocks), store.finished_ids())
+    count = sum(len(b) for b in todo)
     if not todo:
         return 0
     jobs = min(jobs or available_cpus(), available_cpus())
-    chunks = _chunks(todo, 1 if dask is None and jobs == 1 else jobs)
-    results = _dask(chunks, qsnr, dask) if dask else _local(chunks, qsnr, jobs)
-    with tqdm(total=len(todo), desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
+    results = _dask(todo, qsnr, dask) if dask else _local(todo, qsnr, jobs)
+    with tqdm(total=count, desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
               mininterval=0.5, dynamic_ncols=True) as bar:
-        for records in results:
-            store.put_many(records)
-            bar.update(len(records))
-    return len(todo)
+        for points, ops in results:
+            store.put_block(points, ops)
+            bar.update(len(points))
+    return count
+
+
+def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
+               dask: str | None = None, quiet: bool = False, desc: str = "sweep") -> int:
+    """:func:`run_blocks` for typed points (a search's proposals)."""
+    return run_blocks(block_of_points(points), store, qsnr, jobs=jobs, dask=dask, quiet=quiet, desc=desc)
 
 
 # --- analysis of stored rows ---------------------------------------------------------------
@@ -204,9 +231,10 @@ def finish(store: ResultStore, spec: SweepSpec, out_dir: Path, extra_meta: dict 
 def run_sweep(spec: SweepSpec, out_dir: Path, *, jobs: int | None = None, dask: str | None = None,
               quiet: bool = False) -> SweepOutcome:
     """Run (or resume) ``spec`` into ``out_dir``: the store, then results.parquet/csv and metadata."""
-    points, skipped = enumerate_points(spec)
+    workers = 1 if dask is None and jobs == 1 else (jobs or available_cpus())
+    plan = plan_sweep(spec, block_size(spec_size(spec), workers))
     with open_store(out_dir, spec) as store:
-        evaluated = run_points(points, store, spec.qsnr, jobs=jobs, dask=dask, quiet=quiet)
-        frame, paths = finish(store, spec, out_dir, {"skipped_unsupported": skipped})
+        evaluated = run_blocks(list(plan.blocks), store, spec.qsnr, jobs=jobs, dask=dask, quiet=quiet)
+        frame, paths = finish(store, spec, out_dir, {"skipped_unsupported": plan.skipped})
     failed = int((frame["status"] == "failed").sum()) if len(frame) else 0
-    return SweepOutcome(Path(out_dir), len(points), evaluated, skipped, failed, paths)
+    return SweepOutcome(Path(out_dir), plan.points, evaluated, plan.skipped, failed, paths)

@@ -16,7 +16,9 @@ e4m3, so they run through its preset (an assumption: the GPU data holds fp8 inpu
 :func:`design_qsnr_db` is the accuracy column of a sweep, one rule per family: an MX tensor
 core runs both operands in the weight's block scheme through its own accumulator
 (:func:`gemm_accuracy`); a LUT accelerator's weights are vector-quantized with its unit's
-vector length and weight centroids (``numerics.vq_qsnr``); every other design stores its
+vector length and weight centroids, one codebook per vector position shared by
+``codebook_outputs`` output rows (``numerics.vq_qsnr`` on a ``codebook_outputs x cols``
+matrix; the spec's ``rows`` does not apply); every other design stores its
 weights in the workload's weight format (:func:`weight_qsnr_db`).
 """
 
@@ -109,9 +111,9 @@ def _mx_qsnr_db(accumulator: str, scheme: str, distribution: str, rows: int, col
 
 
 @lru_cache(maxsize=64)
-def _vq_weight_qsnr_db(vector_len: int, centroids: int, block_rows: int, distribution: str, rows: int,
-                       cols: int, seed: int) -> float:
-    return float(vq_qsnr(distribution, vector_len, centroids, (rows, cols), block_rows=block_rows, seed=seed))
+def _vq_weight_qsnr_db(vector_len: int, centroids: int, outputs: int, distribution: str, cols: int,
+                       seed: int) -> float:
+    return float(vq_qsnr(distribution, vector_len, centroids, (outputs, cols), block_rows=outputs, seed=seed))
 
 
 def design_qsnr_db(design, weight_format: str, distribution: str = "gaussian", rows: int = 64,
@@ -122,6 +124,6 @@ def design_qsnr_db(design, weight_format: str, distribution: str = "gaussian", r
         return _mx_qsnr_db(design.unit.accumulator, weight_format, distribution, rows, cols, seed)
     if isinstance(design, LutAccelerator):
         u = design.unit
-        return _vq_weight_qsnr_db(u.act_vector_len, u.weight_centroids, min(u.codebook_outputs, rows),
-                                  distribution, rows, cols, seed)
+        return _vq_weight_qsnr_db(u.act_vector_len, u.weight_centroids, u.codebook_outputs, distribution,
+                                  cols, seed)
     return weight_qsnr_db(weight_format, distribution, rows, cols, seed)

@@ -3,6 +3,7 @@ search; reports."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -30,17 +31,20 @@ SMALL = {"schema_version": 1, "name": "small", "base": ["systolic_32x32_ws", "mx
                   "phase": ["decode", "prefill"]},
          "constraints": ["latency_s <= 10"], "objectives": ["latency_s", "energy_pj", "qsnr_db"],
          "qsnr": {"rows": 8, "cols": 128}}
-# Decode only: ~2 ms a point, so a subprocess is surely mid-sweep when it is killed.
+# 12,000 points in eight blocks of 1,500: a subprocess is mid-sweep after its first commit.
 BIG = """schema_version: 1
 name: big
 base: systolic_32x32_ws
 workload: {model: opt-1.3b, context: 128}
 axes:
-  unit.rows: [4, 8, 12, 16, 24, 32, 48, 64, 96, 128]
-  unit.cols: [4, 8, 12, 16, 24, 32, 48, 64, 96, 128]
+  unit.rows: [4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128]
+  unit.cols: [4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128]
   dram.bandwidth_bytes_per_s: [1.6e+10, 3.2e+10, 6.4e+10]
+  weight_buffer.size_bytes: [65536, 131072, 262144, 524288, 1048576, 2097152, 4194304, 8388608,
+                             16777216, 33554432]
 qsnr: {rows: 8, cols: 128}
 """
+BIG_POINTS = 12000
 
 
 def _rows(out: Path) -> pd.DataFrame:
@@ -75,19 +79,20 @@ def test_sigkilled_sweep_resumes_without_loss_or_duplicates(tmp_path):
         if db.exists():
             try:
                 with sqlite3.connect(db) as con:
-                    stored = con.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+                    stored = con.execute("SELECT COUNT(*) FROM block_points").fetchone()[0]
             except sqlite3.OperationalError:
                 pass
-    os.kill(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with ResultStore(db) as store:
         partial = len(store)
-    assert 20 <= partial < 300, "the sweep must have been killed midway"
+    assert 20 <= partial < BIG_POINTS, "the sweep must have been killed midway"
     assert main(["sweep", str(spec_path), "--out", str(killed), "--jobs", "1", "--quiet", "--no-report"]) == 0
     assert main(["sweep", str(spec_path), "--out", str(tmp_path / "whole"), "--jobs", "1", "--quiet",
                  "--no-report"]) == 0
     resumed, whole = _rows(killed), _rows(tmp_path / "whole")
-    assert len(resumed) == 300 and resumed["point_id"].is_unique
+    assert len(resumed) == BIG_POINTS and resumed["point_id"].is_unique
     pd.testing.assert_frame_equal(resumed, whole)
 
 
