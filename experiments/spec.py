@@ -11,9 +11,10 @@ axes}`` for per-family axes), a default ``workload``, ``axes`` to vary (any desi
 dotted path such as ``unit.rows``, ``dram.bandwidth_bytes_per_s``, ``pim.units`` or
 ``units``, or a workload field, bare or as ``workload.<field>``: model, phase, batch,
 context, weight_format, activation_format, kv_format), ``sampling`` (grid, or random with a
-seed and count), ``constraints`` on result columns (``"latency_s <= 0.05"``) and
-``objectives``. Every mistake is one :class:`arch.config.ConfigError` line
-``file:line: field: message``; nothing in the file is evaluated.
+seed and count), ``constraints`` on result columns (``"latency_s <= 0.05"``),
+``objectives`` and ``op_rows`` (false: no per-op rows, for sweeps of millions of points).
+Every mistake is one :class:`arch.config.ConfigError` line ``file:line: field: message``;
+nothing in the file is evaluated.
 """
 
 from __future__ import annotations
@@ -194,6 +195,7 @@ class SweepSpec:
     constraints: tuple[str, ...] = ()
     objectives: tuple[str, ...] = ("latency_s", "energy_pj")
     qsnr: QsnrSpec = QsnrSpec()
+    op_rows: bool = True  # keep one row per op of every point (ops.parquet); off for huge sweeps
     description: str = ""
 
     def __post_init__(self):

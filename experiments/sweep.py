@@ -76,17 +76,17 @@ def _pending(blocks: list[Block], done: set[str]) -> list[Block]:
     return pending
 
 
-def _local(blocks: list[Block], qsnr: QsnrSpec, jobs: int) -> Iterator[tuple]:
+def _local(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, jobs: int) -> Iterator[tuple]:
     if jobs == 1 or len(blocks) <= 1:
-        yield from (evaluate_block(b, qsnr) for b in blocks)
+        yield from (evaluate_block(b, qsnr, op_rows) for b in blocks)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(evaluate_block, b, qsnr) for b in blocks]
+        futures = [pool.submit(evaluate_block, b, qsnr, op_rows) for b in blocks]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _dask(blocks: list[Block], qsnr: QsnrSpec, address: str) -> Iterator[tuple]:
+def _dask(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, address: str) -> Iterator[tuple]:
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
     cluster = None
@@ -103,7 +103,7 @@ def _dask(blocks: list[Block], qsnr: QsnrSpec, address: str) -> Iterator[tuple]:
             cluster.close()
         raise UserError(f"cannot reach Dask scheduler {address}: {exc}") from None
     try:
-        futures = client.map(evaluate_block, blocks, qsnr=qsnr, pure=False)
+        futures = client.map(evaluate_block, blocks, qsnr=qsnr, op_rows=op_rows, pure=False)
         for future in dask_completed(futures):
             yield future.result()
             future.release()
@@ -114,14 +114,15 @@ def _dask(blocks: list[Block], qsnr: QsnrSpec, address: str) -> Iterator[tuple]:
 
 
 def run_blocks(blocks: list[Block], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
-               dask: str | None = None, quiet: bool = False, desc: str = "sweep") -> int:
+               dask: str | None = None, quiet: bool = False, desc: str = "sweep",
+               op_rows: bool = True) -> int:
     """Evaluate the points ``store`` lacks, committing each block as it arrives; returns how many ran."""
     todo = _pending(list(blocks), store.finished_ids())
     count = sum(len(b) for b in todo)
     if not todo:
         return 0
     jobs = min(jobs or available_cpus(), available_cpus())
-    results = _dask(todo, qsnr, dask) if dask else _local(todo, qsnr, jobs)
+    results = _dask(todo, qsnr, op_rows, dask) if dask else _local(todo, qsnr, op_rows, jobs)
     with tqdm(total=count, desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
               mininterval=0.5, dynamic_ncols=True) as bar:
         for points, ops in results:
@@ -130,10 +131,9 @@ def run_blocks(blocks: list[Block], store: ResultStore, qsnr: QsnrSpec, *, jobs:
     return count
 
 
-def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
-               dask: str | None = None, quiet: bool = False, desc: str = "sweep") -> int:
+def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, **options) -> int:
     """:func:`run_blocks` for typed points (a search's proposals)."""
-    return run_blocks(block_of_points(points), store, qsnr, jobs=jobs, dask=dask, quiet=quiet, desc=desc)
+    return run_blocks(block_of_points(points), store, qsnr, **options)
 
 
 # --- analysis of stored rows ---------------------------------------------------------------
@@ -234,7 +234,8 @@ def run_sweep(spec: SweepSpec, out_dir: Path, *, jobs: int | None = None, dask: 
     workers = 1 if dask is None and jobs == 1 else (jobs or available_cpus())
     plan = plan_sweep(spec, block_size(spec_size(spec), workers))
     with open_store(out_dir, spec) as store:
-        evaluated = run_blocks(list(plan.blocks), store, spec.qsnr, jobs=jobs, dask=dask, quiet=quiet)
+        evaluated = run_blocks(list(plan.blocks), store, spec.qsnr, jobs=jobs, dask=dask, quiet=quiet,
+                               op_rows=spec.op_rows)
         frame, paths = finish(store, spec, out_dir, {"skipped_unsupported": plan.skipped})
     failed = int((frame["status"] == "failed").sum()) if len(frame) else 0
     return SweepOutcome(Path(out_dir), plan.points, evaluated, plan.skipped, failed, paths)

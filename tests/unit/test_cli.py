@@ -71,3 +71,14 @@ def test_simulate_mistakes_are_one_line(capsys, argv, message):
 def test_designs_lists_builtins(capsys):
     assert main(["designs"]) == 0
     assert "bitmod_bitmod" in capsys.readouterr().out
+
+
+def test_readme_python_example_runs_a_design_of_every_family(capsys):
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed] == ["systolic_32x32_ws", "bitmod_fp16", "duplex", "h100",
+                                                     "lutllm_v80"]

@@ -1,0 +1,92 @@
+"""The 1.08M-point GEMM-level sweep end to end, against the scalar path in the same run.
+
+    python -m benchmarks.bench_large_sweep [--points N] [--scalar-sample 300] [--jobs J]
+
+1. ``bitplane sweep experiments/specs/large.yaml`` as users run it: plan, evaluate (blocks
+   through ``sim.fleet``), the crash-safe store, the Pareto set, the Parquet/CSV tables and
+   the report; wall time and CPU time (this process and its workers) per phase.
+2. The reference: the scalar path (``experiments.points.evaluate_point``, one
+   ``sim.simulate`` per point) on a seeded sample of the same points, in this process.
+   Printed: points per second of each, and the ratio. Target: the whole sweep under 60 s
+   wall on 2 cores.
+
+``--points N`` runs a seeded random sample of N points of the spec instead of all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from experiments.cmd_sweep import default_spec_path
+from experiments.grid import plan_sweep
+from experiments.points import DesignPoint, evaluate_point
+from experiments.report import build_report
+from experiments.spec import Sampling, load_spec
+from experiments.sweep import run_sweep
+
+LARGE = default_spec_path().parent / "large.yaml"
+
+
+def _cpu_s() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(label: str, fn):
+    wall, cpu = time.perf_counter(), _cpu_s()
+    value = fn()
+    print(f"  {label:<28} {time.perf_counter() - wall:7.1f} s wall  {_cpu_s() - cpu:7.1f} s CPU")
+    return value, time.perf_counter() - wall
+
+
+def scalar_points_per_s(spec, sample: int) -> float:
+    """Points per second of the scalar reference on a seeded sample of the spec's points."""
+    blocks = plan_sweep(spec, block_size=64).blocks
+    rng = np.random.default_rng(0)
+    chosen = [blocks[int(i)] for i in rng.integers(0, len(blocks), sample)]
+    points = []
+    for block in chosen:
+        j = int(rng.integers(0, len(block)))
+        labels = block.design_labels[j] + block.workload_labels
+        points.append(DesignPoint(block.seqs[j], block.base, block.designs[j], block.workload, labels,
+                                  block.point_ids[j]))
+    evaluate_point(points[0], spec.qsnr)  # warm-up: QSNR caches, workload expansion
+    start = time.perf_counter()
+    for point in points:
+        assert evaluate_point(point, spec.qsnr).status == "ok"
+    return len(points) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, help="a random sample of this many points (default: all)")
+    parser.add_argument("--scalar-sample", type=int, default=300)
+    parser.add_argument("--jobs", type=int)
+    args = parser.parse_args()
+    spec = load_spec(LARGE)
+    if args.points:
+        spec = replace(spec, sampling=Sampling("random", args.points, 0))
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"large.yaml on this machine ({args.jobs or 'all'} jobs):")
+        outcome, sweep_s = _timed("sweep (plan, store, Pareto)", lambda: run_sweep(
+            spec, Path(tmp), jobs=args.jobs, quiet=True))
+        _, report_s = _timed("report (HTML, plots)", lambda: build_report(Path(tmp)))
+    total = sweep_s + report_s
+    fast = outcome.points / total
+    scalar = scalar_points_per_s(spec, args.scalar_sample)
+    print(f"  {outcome.points:,} points ({outcome.skipped:,} skipped) in {total:.1f} s wall: "
+          f"{fast:,.0f} points/s end to end")
+    print(f"  scalar reference: {scalar:,.0f} points/s (evaluation only) -> {outcome.points / scalar:,.0f} s "
+          f"for the sweep")
+    print(f"  ratio fast / scalar: {fast / scalar:,.1f}x")
+
+
+if __name__ == "__main__":
+    main()
