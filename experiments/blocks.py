@@ -102,7 +102,7 @@ def _ops(block: Block, many) -> pd.DataFrame:
         "bound": np.where(many.memory_cycles > many.compute_cycles, "memory", "compute").ravel(),
         "macs": np.tile(many.macs, designs), "dram_bytes": many.dram_bytes.ravel(),
         "energy_pj": energy.ravel(), "point_id": np.repeat(np.array(block.point_ids, object), ops),
-        "op_index": np.tile(np.arange(ops), designs)})
+        "op_index": np.tile(np.arange(ops), designs), "seq": np.repeat(np.array(block.seqs), ops)})
 
 
 def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR,

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 __all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic"]
@@ -166,19 +167,21 @@ class ResultStore:
         rows = [json.loads(row) | {"point_id": pid, "seq": seq, "status": status, "error": error}
                 for pid, seq, status, error, row in self._db.execute(
                     "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
-        return _sorted([pd.DataFrame(rows), *self._blocks("points")], ["seq", "point_id"])
+        return _sorted([pd.DataFrame(rows), *self._blocks("points")], ["seq"])
 
     def ops_frame(self) -> pd.DataFrame:
         rows = [json.loads(row) | {"point_id": pid, "op_index": idx, "seq": seq}
                 for pid, idx, row, seq in self._db.execute(
                     "SELECT ops.point_id, idx, ops.row, seq FROM ops JOIN points USING (point_id)")]
-        seqs = self.frame()[["point_id", "seq"]] if len(self) else None
-        blocks = [b.merge(seqs, on="point_id") for b in self._blocks("ops") if len(b)]
-        frame = _sorted([pd.DataFrame(rows), *blocks], ["seq", "op_index"])
+        frame = _sorted([pd.DataFrame(rows), *self._blocks("ops")], ["seq", "op_index"])
         return frame.drop(columns="seq", errors="ignore")
 
     def _blocks(self, column: str) -> list[pd.DataFrame]:
-        return [_frame(blob) for (blob,) in self._db.execute(f"SELECT {column} FROM blocks ORDER BY id")]
+        """The blocks' rows as one frame (Arrow tables joined before one conversion)."""
+        tables = [pa.ipc.open_stream(blob).read_all()
+                  for (blob,) in self._db.execute(f"SELECT {column} FROM blocks ORDER BY id")]
+        tables = [t for t in tables if t.num_rows]
+        return [pa.concat_tables(tables, promote_options="permissive").to_pandas()] if tables else []
 
     def meta(self) -> dict:
         return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
@@ -207,6 +210,8 @@ def _sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(by) == 1 and frame[by[0]].is_monotonic_increasing:
+        return frame
     return frame.sort_values(by, kind="stable").reset_index(drop=True)
 
 
@@ -264,12 +269,18 @@ def _parquet(frame: pd.DataFrame, meta: dict):
     return write
 
 
+def _csv(frame: pd.DataFrame):
+    def write(tmp: Path) -> None:  # Arrow's writer: a million rows in seconds, not minutes
+        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+    return write
+
+
 def export_tables(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path, meta: dict) -> tuple[Path, ...]:
     """results.parquet/.csv (one row per point x workload), ops.parquet, pareto.csv, metadata.json."""
     out_dir = Path(out_dir)
     paths = (
         write_atomic(out_dir / "results.parquet", _parquet(frame, meta)),
-        write_atomic(out_dir / "results.csv", lambda p: frame.to_csv(p, index=False)),
+        write_atomic(out_dir / "results.csv", _csv(frame)),
         write_atomic(out_dir / "ops.parquet", _parquet(ops, meta)),
         write_atomic(out_dir / "pareto.csv",
                      lambda p: frame[frame.get("pareto", pd.Series(False, index=frame.index))]

@@ -139,17 +139,68 @@ def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, **
 # --- analysis of stored rows ---------------------------------------------------------------
 
 def pareto_mask(values: np.ndarray, block: int = 256) -> np.ndarray:
-    """Rows of ``values`` (n x k, every column minimized) that no other row dominates.
+    """Rows of ``values`` (n x k, every column minimized) that no other row dominates
+    (equal rows do not dominate each other).
 
-    Rows are visited in lexicographic order, so a row's dominators all come before it; each
-    block of rows is compared with the front found so far and with itself (a dominated row
-    need not be compared: whatever it dominates, a front row dominates too). The work is
-    ``n x (front + block) x k``: linear in the number of rows for a front of bounded size.
-    """
+    Up to three objectives, one of them with few distinct values (the QSNR of a handful of
+    formats), the front is found level by level of that objective with sorts and running
+    minima (:func:`_front_by_levels`): ``O(n log n)``. Otherwise :func:`_front_blocked`."""
     values = np.asarray(values, float)
-    keep = np.zeros(len(values), bool)
     if not len(values):
-        return keep
+        return np.zeros(0, bool)
+    k = values.shape[1]
+    if k in (2, 3):
+        distinct = [len(np.unique(values[:, j])) for j in range(k)] if k == 3 else [1]
+        level = int(np.argmin(distinct))
+        if k == 2 or distinct[level] <= 1024:
+            rest = [j for j in range(k) if j != level] if k == 3 else [0, 1]
+            levels = values[:, level] if k == 3 else np.zeros(len(values))
+            return _front_by_levels(values[:, rest], levels)
+    return _front_blocked(values, block)
+
+
+def _weakly_dominated(points: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """Whether some row of ``by`` is <= each row of ``points`` in both columns."""
+    if not len(by):
+        return np.zeros(len(points), bool)
+    order = np.argsort(by[:, 0], kind="stable")
+    xs, best_y = by[order, 0], np.minimum.accumulate(by[order, 1])
+    at = np.searchsorted(xs, points[:, 0], side="right") - 1
+    return (at >= 0) & (best_y[np.maximum(at, 0)] <= points[:, 1])
+
+
+def _dominated_within(points: np.ndarray) -> np.ndarray:
+    """2-D dominance inside one set: in (x, y) order, a row is dominated when a row before
+    its group of equal rows has y <= its y."""
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    x, y = points[order, 0], points[order, 1]
+    new = np.ones(len(x), bool)
+    new[1:] = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+    first = np.maximum.accumulate(np.where(new, np.arange(len(x)), 0))
+    before = np.concatenate([[np.inf], np.minimum.accumulate(y)[:-1]])
+    dominated = np.empty(len(x), bool)
+    dominated[order] = before[first] <= y
+    return dominated
+
+
+def _front_by_levels(xy: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Non-dominated rows of (x, y, level), visiting levels best first: a row is dominated by
+    a survivor of a better level that is <= in x and y, or by a row of its own level in 2-D."""
+    keep, better = np.zeros(len(xy), bool), np.empty((0, 2))
+    for value in np.unique(levels):
+        rows = np.flatnonzero(levels == value)
+        points = xy[rows]
+        alive = ~(_weakly_dominated(points, better) | _dominated_within(points))
+        keep[rows] = alive
+        better = np.concatenate([better, points[alive]])
+    return keep
+
+
+def _front_blocked(values: np.ndarray, block: int) -> np.ndarray:
+    """Any number of objectives: rows in lexicographic order, so a row's dominators all come
+    before it; each block is compared with the front so far and with itself (whatever a
+    dominated row dominates, a front row dominates too): ``n x (front + block) x k`` work."""
+    keep = np.zeros(len(values), bool)
     order = np.lexsort(values.T[::-1])
     ordered = values[order]
     front = np.empty((0, values.shape[1]))

@@ -114,12 +114,12 @@ def test_points_proposed_twice_become_one_block_row():
     assert sum(len(b) for b in blocks) == 3
 
 
-@pytest.mark.parametrize("k", [2, 3])
-def test_pareto_mask_equals_brute_force(k):
-    rng = np.random.default_rng(k)
+@pytest.mark.parametrize(("k", "levels"), [(2, 40), (3, 40), (3, 5000), (4, 40)])
+def test_pareto_mask_equals_brute_force(k, levels):
+    rng = np.random.default_rng(k * levels)
     values = rng.random((3000, k))
     values[:, -1] = 1.5 - values[:, :-1].sum(axis=1) / (k - 1) + 0.2 * values[:, -1]  # a trade-off
-    values = np.round(values * 40)  # many ties and duplicates
+    values = np.round(values * levels)  # ties and duplicates (few distinct values at 40)
     brute = np.array([not np.any(np.all(values <= v, axis=1) & np.any(values < v, axis=1)) for v in values])
     assert pareto_mask(values, block=64).tolist() == brute.tolist()
     assert brute.sum() > 5
