@@ -5,7 +5,7 @@
 1. ``bitplane sweep experiments/specs/large.yaml`` as users run it: plan, evaluate (blocks
    through ``sim.fleet``), the crash-safe store, the Pareto set, the Parquet/CSV tables and
    the report; wall time and CPU time (this process and its workers) per phase.
-2. The reference: the scalar path (``experiments.points.evaluate_point``, one
+2. The reference: the scalar path (``experiments.blocks.evaluate_point``, one
    ``sim.simulate`` per point) on a seeded sample of the same points, in this process.
    Printed: points per second of each, and the ratio. Target: the whole sweep under 60 s
    wall on 2 cores.
@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.blocks import evaluate_point
 from experiments.cmd_sweep import default_spec_path
 from experiments.grid import plan_sweep
-from experiments.points import DesignPoint, evaluate_point
+from experiments.points import DesignPoint
 from experiments.report import build_report
 from experiments.spec import Sampling, load_spec
 from experiments.sweep import run_sweep

@@ -8,12 +8,12 @@
     >>> points["design"].tolist(), points["status"].tolist(), len(ops)
     (['systolic 16x32 ws', 'systolic 32x32 ws'], ['ok', 'ok'], 20)
 
-The rows hold what :func:`experiments.points.evaluate_point` (the scalar reference) writes
-for the same point, column for column (tests/unit/test_sweep_blocks.py): the block's
-designs run through one :func:`sim.fleet.prepare` fleet, kept per design set and reused
-for every workload that set meets in this process; what depends on a design alone (its
-name, facts and QSNR) is computed once per design set and weight format. A block whose
-evaluation raises becomes failed rows carrying the error, and the sweep goes on.
+The block's designs run through one :func:`sim.fleet.prepare` fleet, kept per design set
+and reused for every workload that set meets in this process; what depends on a design
+alone (its name, facts and QSNR) is computed once per design set and weight format. A block
+whose evaluation raises becomes failed rows carrying the error, and the sweep goes on.
+:func:`evaluate_point` is the scalar reference: the same rows from one :func:`sim.simulate`
+per point (tests/unit/test_sweep_blocks.py holds the two equal on every family).
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ import pandas as pd
 
 from arch.design import describe, family_of
 from arch.workloads import format_bits
+from sim import simulate
 from sim.accuracy import design_qsnr_db
-from sim.fleet import prepare
+from sim.fleet import gather, prepare
 from sim.run import design_facts
 
 from .grid import Block
-from .points import DEFAULT_QSNR, DesignPoint, _workload
+from .points import DEFAULT_QSNR, DesignPoint, expanded
 from .spec import QsnrSpec
+from .store import PointRecord
 
-__all__ = ["block_of_points", "evaluate_block"]
+__all__ = ["block_of_points", "evaluate_block", "evaluate_chunk", "evaluate_point"]
 
 
 _CACHE: dict[tuple, object] = {}  # per process: what a design set yields, by (kind, block key, ...)
@@ -105,19 +107,39 @@ def _ops(block: Block, many) -> pd.DataFrame:
         "op_index": np.tile(np.arange(ops), designs), "seq": np.repeat(np.array(block.seqs), ops)})
 
 
-def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR,
-                   op_rows: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(one row per point, one row per point x op unless not ``op_rows``) of ``block``; see the
-    module docstring."""
+def _rows(block: Block, evaluate, qsnr: QsnrSpec, op_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     base = _base_columns(block)
     try:
-        workload = _workload(block.workload)
-        many = _cached(("fleet", block.key), lambda: prepare(block.designs)).run(workload)
+        workload = expanded(block.workload)
+        many = evaluate(workload)
         rows = base | _metrics(block, workload, many, qsnr) | {"status": "ok", "error": ""}
         return pd.DataFrame(rows), _ops(block, many) if op_rows else pd.DataFrame()
     except Exception as exc:  # noqa: BLE001 - failed points are data, the sweep goes on
         failed = base | {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         return pd.DataFrame(failed), pd.DataFrame()
+
+
+def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR,
+                   op_rows: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(one row per point, one row per point x op unless not ``op_rows``) of ``block``, through
+    one :func:`sim.fleet.prepare` fleet; see the module docstring."""
+    fleet = _cached(("fleet", block.key), lambda: prepare(block.designs))
+    return _rows(block, fleet.run, qsnr, op_rows)
+
+
+def evaluate_point(point: DesignPoint, qsnr: QsnrSpec = DEFAULT_QSNR) -> PointRecord:
+    """The scalar reference: one :func:`sim.simulate` run, rows built as a block's are."""
+    block = block_of_points([point])[0]
+    rows, ops = _rows(block, lambda w: gather([simulate(point.design, w)]), qsnr, True)
+    row = rows.iloc[0].to_dict()
+    status, error = row.pop("status"), row.pop("error")
+    row.pop("point_id"), row.pop("seq")
+    ops_rows = ops.drop(columns=["point_id", "op_index", "seq"]).to_dict("records") if len(ops) else []
+    return PointRecord(point.point_id, point.seq, status, error, row, ops_rows)
+
+
+def evaluate_chunk(points: list[DesignPoint], qsnr: QsnrSpec = DEFAULT_QSNR) -> list[PointRecord]:
+    return [evaluate_point(p, qsnr) for p in points]
 
 
 def block_of_points(points: list[DesignPoint]) -> list[Block]:

@@ -12,8 +12,8 @@ A point is a frozen :data:`arch.Design` (the base design with the axes applied b
 :class:`experiments.spec.WorkloadSpec`; no raw dict is handled after the spec is loaded.
 Its ``point_id`` is the sha256 of the two hashes of the canonical JSON of each (the design's
 with its family), computed once when the point is made. Points whose formats the design cannot run
-(:func:`arch.unsupported`) are skipped at enumeration and counted, not evaluated. A point
-whose evaluation raises is stored as failed with its error, and the sweep goes on.
+(:func:`arch.unsupported`) are skipped at enumeration and counted, not evaluated. Sweeps
+plan the same points as blocks (:mod:`experiments.grid`); a search makes them one by one.
 """
 
 from __future__ import annotations
@@ -31,17 +31,12 @@ from typing import Any
 import numpy as np
 
 from arch import Design, family_of, replace_path, unsupported
-from arch.design import describe
-from arch.workloads import expand, format_bits
-from sim import simulate
-from sim.accuracy import design_qsnr_db
-from sim.run import design_facts
+from arch.workloads import expand
 
 from .spec import QsnrSpec, SweepSpec, WorkloadSpec, base_design, canonical_json, workload_field
-from .store import PointRecord
 
-__all__ = ["DEFAULT_QSNR", "DesignPoint", "design_hash", "enumerate_points", "evaluate_chunk",
-           "evaluate_point", "iter_points", "make_point", "point_id", "workload_hash"]
+__all__ = ["DEFAULT_QSNR", "DesignPoint", "design_hash", "enumerate_points", "iter_points", "make_point",
+           "point_id", "workload_hash"]
 
 DEFAULT_QSNR = QsnrSpec()
 
@@ -175,55 +170,8 @@ def enumerate_points(spec: SweepSpec) -> tuple[list[DesignPoint], int]:
     return points, skipped[0]
 
 
-# --- evaluation (runs in workers) ----------------------------------------------------------
-
 @lru_cache(maxsize=256)
-def _workload(spec: WorkloadSpec):
+def expanded(spec: WorkloadSpec):
+    """The ops of a workload spec (expanded once per process)."""
     return expand(spec.model, spec.phase, spec.batch, spec.context, spec.weight_format,
                   spec.activation_format, spec.kv_format)
-
-
-def _base_row(point: DesignPoint) -> dict:
-    return {"design": describe(point.design), "base": point.base, "family": family_of(point.design),
-            **{f"axis:{k}": v for k, v in point.labels}, **asdict(point.workload)}
-
-
-def _metrics(point: DesignPoint, workload, result, qsnr: QsnrSpec) -> dict:
-    energy_pj, latency = result.total_energy_pj, result.latency_s
-    dram_bytes = sum(op.dram_bytes for op in result.ops)
-    facts = design_facts(point.design, workload.weight_format)
-    return {"unit_rows": facts.unit_rows, "unit_cols": facts.unit_cols, "clock_hz": facts.clock_hz,
-            "dram_bandwidth_bytes_per_s": facts.memory_bandwidth_bytes_per_s,
-            "weight_bits": format_bits(workload.weight_format), "cycles": result.cycles, "latency_s": latency,
-            "energy_pj": energy_pj, "area_mm2": math.nan if facts.area_mm2 is None else facts.area_mm2,
-            **{f"energy_{c}_pj": v for c, v in sorted(result.energy_pj.items())},
-            "edp_j_s": energy_pj * 1e-12 * latency, "macs": result.macs, "dram_bytes": dram_bytes,
-            "tokens": workload.tokens, "tokens_per_s": workload.tokens / latency,
-            "energy_per_token_j": energy_pj * 1e-12 / workload.tokens,
-            "peak_macs_per_s": facts.peak_macs_per_s, "attained_macs_per_s": result.macs / latency,
-            "arithmetic_intensity_macs_per_byte": result.macs / dram_bytes if dram_bytes else math.inf,
-            "qsnr_db": design_qsnr_db(point.design, workload.weight_format, qsnr.distribution, qsnr.rows,
-                                      qsnr.cols, qsnr.seed)}
-
-
-def _op_rows(result) -> list[dict]:
-    return [{"op": op.name, "repeats": op.repeats, "compute_cycles": op.compute_cycles,
-             "memory_cycles": op.memory_cycles, "cycles": op.cycles, "latency_s": op.cycles / result.clock_hz,
-             "bound": op.bound, "macs": op.macs, "dram_bytes": op.dram_bytes, "energy_pj": op.total_energy_pj}
-            for op in result.ops]
-
-
-def evaluate_point(point: DesignPoint, qsnr: QsnrSpec = DEFAULT_QSNR) -> PointRecord:
-    """Simulate one point analytically; any exception becomes a failed record with its error."""
-    row = _base_row(point)
-    try:
-        workload = _workload(point.workload)
-        result = simulate(point.design, workload)
-        row |= _metrics(point, workload, result, qsnr)
-    except Exception as exc:  # noqa: BLE001 - a failed point is data, the sweep goes on
-        return PointRecord(point.point_id, point.seq, "failed", f"{type(exc).__name__}: {exc}", row)
-    return PointRecord(point.point_id, point.seq, "ok", "", row, _op_rows(result))
-
-
-def evaluate_chunk(points: list[DesignPoint], qsnr: QsnrSpec = DEFAULT_QSNR) -> list[PointRecord]:
-    return [evaluate_point(p, qsnr) for p in points]

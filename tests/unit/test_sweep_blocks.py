@@ -1,5 +1,6 @@
 """The sweep's block path (experiments.grid + experiments.blocks) against the scalar reference
-(experiments.points.evaluate_point), the Pareto front against brute force, and batched writes."""
+(experiments.blocks.evaluate_point, one sim.simulate per point), the Pareto front against brute
+force, and batched writes."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pandas as pd
 import pytest
 
 from arch.units import MXTensorCore
-from experiments.blocks import block_of_points, evaluate_block
+from experiments.blocks import block_of_points, evaluate_block, evaluate_point
 from experiments.grid import plan_sweep
-from experiments.points import enumerate_points, evaluate_point
+from experiments.points import enumerate_points
 from experiments.spec import spec_from_dict
 from experiments.store import ResultStore
 from experiments.sweep import pareto_mask
