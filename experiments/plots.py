@@ -42,6 +42,13 @@ def point_label(row) -> str:
     return f"{row['design']} {row['weight_format']}{shape}"
 
 
+def _thin(rows: pd.DataFrame, limit: int = 3000) -> pd.DataFrame:
+    """At most about ``limit`` evenly spaced rows to draw (a million markers say no more than
+    a few thousand, and would make a 100 MB SVG); the Pareto rows are drawn separately."""
+    step = -(-len(rows) // limit)
+    return rows.iloc[::step] if step > 1 else rows
+
+
 def _grid(count: int, width: float = 6.0, height: float = 4.5):
     cols = min(2, max(1, count))
     rows = max(1, -(-count // cols))
@@ -73,10 +80,12 @@ def pareto_figure(frame: pd.DataFrame):
     for ax, (title, everything) in zip(axes, scenarios, strict=False):
         feasible = everything["feasible"] if "feasible" in everything else np.ones(len(everything), bool)
         group, rest = everything[feasible], everything[~feasible]
+        rest = _thin(rest)
         ax.scatter(rest.latency_s * 1e3, rest.energy_pj * 1e-6, s=14, color="lightgray", marker="x",
                    label="infeasible (constraints)")
         for i, (family, rows) in enumerate(group.groupby("family" if "family" in group else "design",
                                                          sort=False)):
+            rows = _thin(rows)
             ax.scatter(rows.latency_s * 1e3, rows.energy_pj * 1e-6, s=18, alpha=0.55,
                        marker=_MARKERS[i % len(_MARKERS)], label=family)
         best = group[group["pareto"]] if "pareto" in group else group.iloc[:0]
@@ -133,6 +142,7 @@ def roofline_figure(frame: pd.DataFrame):
         for peak, bw in roofs.nlargest(6, "peak_macs_per_s").itertuples(index=False):
             ax.plot(xs, np.minimum(peak, bw * xs), color="gray", lw=0.8, alpha=0.7)
         for phase, sub in rows.groupby("phase"):
+            sub = _thin(sub)
             ax.scatter(sub["arithmetic_intensity_macs_per_byte"], sub["attained_macs_per_s"], s=14,
                        alpha=0.6, label=phase)
         ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (MAC / DRAM byte)",
