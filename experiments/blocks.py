@@ -36,7 +36,7 @@ from .points import DEFAULT_QSNR, DesignPoint, expanded
 from .spec import QsnrSpec
 from .store import PointRecord
 
-__all__ = ["block_of_points", "evaluate_block", "evaluate_chunk", "evaluate_point"]
+__all__ = ["block_of_points", "evaluate_block", "evaluate_point"]
 
 
 _CACHE: dict[tuple, object] = {}  # per process: what a design set yields, by (kind, block key, ...)
@@ -137,9 +137,6 @@ def evaluate_point(point: DesignPoint, qsnr: QsnrSpec = DEFAULT_QSNR) -> PointRe
     ops_rows = ops.drop(columns=["point_id", "op_index", "seq"]).to_dict("records") if len(ops) else []
     return PointRecord(point.point_id, point.seq, status, error, row, ops_rows)
 
-
-def evaluate_chunk(points: list[DesignPoint], qsnr: QsnrSpec = DEFAULT_QSNR) -> list[PointRecord]:
-    return [evaluate_point(p, qsnr) for p in points]
 
 
 def block_of_points(points: list[DesignPoint]) -> list[Block]:

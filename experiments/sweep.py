@@ -30,15 +30,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .blocks import block_of_points, evaluate_block, evaluate_chunk, evaluate_point
+from .blocks import block_of_points, evaluate_block, evaluate_point
 from .errors import UserError
 from .grid import Block, plan_sweep, spec_size
 from .points import DesignPoint, enumerate_points
 from .spec import OBJECTIVES, QsnrSpec, SweepSpec
 from .store import ResultStore, collect_metadata, export_tables
 
-__all__ = ["DesignPoint", "SweepOutcome", "available_cpus", "enumerate_points", "evaluate_chunk",
-           "evaluate_point",
+__all__ = ["DesignPoint", "SweepOutcome", "available_cpus", "enumerate_points", "evaluate_point",
            "pareto_mask", "run_blocks", "run_points", "run_sweep"]
 
 STORE_NAME = "results.sqlite"
