@@ -208,6 +208,6 @@ def plot_all(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path) -> dict[str,
     figures = {"pareto": lambda: pareto_figure(frame),
                "energy_breakdown": lambda: energy_breakdown_figure(frame),
                "roofline": lambda: roofline_figure(frame),
-               "latency_per_op": lambda: latency_per_op_figure(frame, ops),
+               **({"latency_per_op": lambda: latency_per_op_figure(frame, ops)} if len(ops) else {}),
                "qsnr_vs_bits": lambda: qsnr_figure(frame)}
     return {name: save(make(), out_dir, name) for name, make in figures.items()}
