@@ -112,11 +112,6 @@ class BatchResult:
         return self.cycles.sum(axis=1) / self.clock_hz
 
 
-def _price(acc: Accelerator, component: str, action: str) -> float:
-    priced = acc.price_aliases.get(component, component)
-    return acc.energy.energy_pj(f"{priced}.{action}")
-
-
 def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, float, int]:
     """(per MAC, per block scale, per PE-cycle, block size) for ``acc``'s unit."""
     unit, table = acc.unit, acc.energy
@@ -134,7 +129,8 @@ def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
     serial = isinstance(unit, BitSerialArray)
     levels = {"dram": acc.dram.name, "weight": acc.weight_buffer.name, "input": acc.input_buffer.name,
               "output": acc.output_buffer.name}
-    prices = {f"{level}_{kind}_pj": _price(acc, name, f"{kind}_bit")
+    aliases, table = acc.price_aliases, acc.energy
+    prices = {f"{level}_{kind}_pj": table.energy_pj(f"{aliases.get(name, name)}.{kind}_bit")
               for level, name in levels.items() for kind in ("read", "write")}
     return {"rows": geo.rows, "cols": geo.cols, "dataflow": DATAFLOW_CODES[geo.dataflow],
             "dot_width": geo.dot_width, "cycles_per_step": geo.cycles_per_step,
