@@ -2,6 +2,8 @@
 
     bitplane simulate bitmod_fp16 llama-2-7b --phase decode
     bitplane simulate path/to/my_design.yaml qwen3-1.7b --phase prefill --context 512 --fidelity event
+    bitplane simulate b200 llama-2-7b --weight-format mxfp4 --activation-format mxfp8_e4m3
+    bitplane simulate bitmod_fp16 llama-2-7b --scope gemm   (GEMMs only, dense attention)
     bitplane designs            (the built-in designs, models and energy tables)
 """
 
@@ -16,14 +18,15 @@ from sim.events import simulate_workload_events
 
 from .errors import UserError
 
-_COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj"]
+_COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj",
+            "mapping"]
 
 
 def cmd_simulate(args) -> int:
     acc = load_accelerator(args.design)
     try:
         workload = expand(args.model, args.phase, args.batch, args.context, args.weight_format,
-                          args.activation_format, args.kv_format)
+                          args.activation_format, args.kv_format, scope=args.scope)
         run = simulate_workload_events if args.fidelity == "event" else simulate_workload
         result = run(workload, acc)
     except ValueError as exc:
@@ -58,6 +61,8 @@ def register(sub) -> None:
     p.add_argument("--activation-format", default="fp16")
     p.add_argument("--kv-format", default="fp16")
     p.add_argument("--fidelity", choices=["analytic", "event"], default="analytic")
+    p.add_argument("--scope", choices=["layer", "gemm"], default="layer",
+                   help="whole layers (vector ops, causal FlashAttention tiles) or GEMMs only")
     p.add_argument("--csv", type=Path, help="also write the per-op table here")
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("designs", help="list the built-in designs, models and energy tables")

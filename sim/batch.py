@@ -28,6 +28,7 @@ import numpy as np
 
 from arch import Accelerator
 from arch.units import BitSerialArray, MXTensorCore
+from numerics import SCHEMES
 
 from .geometry import geometry
 from .mapping import DATAFLOW_CODES, ceil_div, compute_cycles
@@ -119,6 +120,8 @@ def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, floa
     unit, table = acc.unit, acc.energy
     if isinstance(unit, BitSerialArray):
         return 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
+    if isinstance(unit, MXTensorCore) and b_format not in SCHEMES:  # FP16/BF16: no block scales
+        return table.energy_pj(f"{unit.component}.mac_{b_format}"), 0.0, 0.0, 1
     if isinstance(unit, MXTensorCore):
         return (table.energy_pj(f"{unit.component}.mac_{b_format}"),
                 table.energy_pj(f"{unit.component}.block_scale"), 0.0, unit.block_size(b_format))
