@@ -52,7 +52,8 @@ def test_simulate_whole_layer_lists_softmax_and_norms(capsys, tmp_path):
 @pytest.mark.parametrize(("argv", "message"), [
     (["simulate", "nope", "llama-2-7b"], "unknown accelerator 'nope'"),
     (["simulate", "bitmod_fp16", "gpt-5"], "unknown model"),
-    (["simulate", "mx_tensor_core", "llama-2-7b", "--kv-format", "int4_group"], "does not support 'int4_group'"),
+    (["simulate", "mx_tensor_core", "llama-2-7b", "--kv-format", "int4_group"],
+     "does not support 'int4_group'"),
     (["simulate", "b200", "llama-2-7b", "--weight-format", "mxfp4"], "no MMA kind for A fp16 x B mxfp4"),
     (["simulate", "bitmod_fp16", "llama-2-7b", "--weight-format", "fp5"], "fp5"),
 ])

@@ -32,7 +32,8 @@ def _gemm(acc, m, n, k, a, b, **kw):
 ])
 def test_the_operand_pair_picks_the_kind(a, b, kind, rate, scale, block):
     picked = load_kinds("sm100_tcgen05").pick(a, b)
-    assert (picked.name, picked.macs_per_sm_cycle, picked.scale, picked.block_size) == (kind, rate, scale, block)
+    got = (picked.name, picked.macs_per_sm_cycle, picked.scale, picked.block_size)
+    assert got == (kind, rate, scale, block)
 
 
 def test_an_unsupported_pair_names_the_supported_ones():
@@ -102,7 +103,8 @@ def test_independent_gemms_share_the_sms():
     alone = _gemm(B200.unit, 1, 256, 128, "bf16", "bf16")
     heads = _gemm(B200.unit, 1, 256, 128, "bf16", "bf16", repeats=32, concurrent=32)
     assert heads.compute_cycles == alone.compute_cycles
-    assert _gemm(B200.unit, 1, 256, 128, "bf16", "bf16", repeats=32).compute_cycles == 32 * alone.compute_cycles
+    serial = _gemm(B200.unit, 1, 256, 128, "bf16", "bf16", repeats=32)
+    assert serial.compute_cycles == 32 * alone.compute_cycles
 
 
 def test_sm_tensor_core_validates():
