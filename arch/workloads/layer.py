@@ -34,6 +34,8 @@ tile that sees all ``context`` keys: ``n = context``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from numerics import FORMATS, SCHEMES, get_scheme
 
 from .models import ModelConfig
@@ -62,10 +64,12 @@ def quantize_op(name: str, fmt: str, elements: float, layers: int, instances: fl
         return None
     if fmt in SCHEMES:
         block = get_scheme(fmt).option_defaults.get("group_size", get_scheme(fmt).block_size) or 1
-        return vector_op(name, elements, layers, 5, 1 / block, False, instances)
-    if fmt not in FORMATS:
+        op = vector_op(name, elements, layers, 5, 1 / block, False, instances)
+    elif fmt in FORMATS:
+        op = vector_op(name, elements, layers, 3, 0, False, instances)
+    else:
         raise ValueError(f"unknown format {fmt!r}")
-    return vector_op(name, elements, layers, 3, 0, False, instances)
+    return replace(op, kind="quantize", fmt=fmt)
 
 
 def attention_pairs(q_len: int, kv_len: int, tile: int) -> tuple[int, int]:

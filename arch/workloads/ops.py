@@ -92,7 +92,8 @@ class VectorOp:
     special_per_element: float
     read_bits: float
     write_bits: float
-    kind: str = "vector"
+    kind: str = "vector"  # "quantize" for a quantize step into ``fmt``
+    fmt: str = ""
 
     def __post_init__(self):
         check(isinstance(self.layers, int) and self.layers > 0, "layers",

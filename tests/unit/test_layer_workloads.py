@@ -129,3 +129,19 @@ def test_llama_3_70b_prefill_at_4096_event_level_stays_small():
     assert lower <= result.cycles <= analytic.cycles + sum(max(op.compute_cycles, op.memory_cycles) for op in
                                                            analytic.ops)
     assert isinstance(w.ops[0], VectorOp)
+
+
+def test_quantize_runs_on_the_block_quantizer_where_the_design_has_one():
+    acc = load_accelerator("mx_tensor_core")
+    runs = {fmt: {op.name: op for op in simulate_workload(
+        expand("llama-2-7b", "decode", scope="layer", weight_format="mxfp4", activation_format=fmt), acc).ops}
+        for fmt in ("mxfp8_e4m3", "nvfp4")}
+    quant = runs["mxfp8_e4m3"]["attn.quantize"]
+    assert quant.mapping == "block quantizer" and quant.compute_cycles == 4096 // 32 * 32  # 32 layers
+    assert quant.actions == {"quantizer.block_mxfp8_e4m3": 4096 / 32 * 32, "dram.read_bit": 0.0,
+                             "dram.write_bit": 0.0}
+    assert quant.energy_pj["quantizer"] == pytest.approx(4096 / 32 * 32 * 17.19)
+    # No NVFP4 quantizer RTL: that step runs on the vector lanes (5 operations per element).
+    nv = runs["nvfp4"]["attn.quantize"]
+    assert nv.mapping == "vector unit" and nv.actions["vector.op"] == 5 * 4096 * 32
+    assert nv.actions["vector.special"] == pytest.approx(4096 / 16 * 32)  # one UE4M3 scale per 16
