@@ -147,7 +147,7 @@ def _accelerator(data: dict) -> Accelerator:
 
 @lru_cache(maxsize=256)
 def _workload(model, phase, batch, context, weight_format, activation_format, kv_format):
-    return expand(model, phase, batch, context, weight_format, activation_format, kv_format)
+    return expand(model, phase, batch, context, weight_format, activation_format, kv_format, scope="layer")
 
 
 @lru_cache(maxsize=128)
