@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from arch import Accelerator
-from arch.units import BitSerialArray, MXTensorCore
+from arch.units import BitSerialArray, MXTensorCore, SmTensorCore
 from numerics import SCHEMES
 
 from .geometry import geometry
@@ -129,6 +129,9 @@ def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, floa
 
 
 def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
+    if isinstance(acc.unit, SmTensorCore):
+        raise ValueError(f"{acc.name}: batch evaluation covers systolic, MX and bit-serial arrays; "
+                         "GPU tensor cores (sm_tensor_core) run through sim.simulate_gemm")
     unit, geo = acc.unit, geometry(acc.unit, b_format, b_bits, 0)
     mac, block, cycle, block_size = _compute_prices(acc, b_format)
     serial = isinstance(unit, BitSerialArray)

@@ -112,3 +112,19 @@ def test_sm_tensor_core_validates():
         SmTensorCore(sms=1, kinds="sm42", smem_bytes_per_sm=1, accumulator_bytes_per_sm=1)
     with pytest.raises(ValueError, match="compute_efficiency: must be in"):
         replace(B200.unit, compute_efficiency=1.5)
+
+
+def test_sustained_bandwidth_and_batch_guard():
+    # 85 % of 8 TB/s at 1.856 GHz.
+    assert B200.dram_bytes_per_cycle == pytest.approx(8e12 * 0.85 / 1.856e9)
+    from sim.batch import designs_from_accelerators
+    with pytest.raises(ValueError, match="b200: batch evaluation covers systolic"):
+        designs_from_accelerators([B200], "mxfp4", 4.25)
+
+
+def test_memory_bound_decode_gemm_on_b200_moves_the_weights_once():
+    op = _gemm(B200, 1, 4096, 4096, "mxfp8_e4m3", "mxfp4")
+    weights_bits = 4096 * 4096 * 4.25
+    assert op.bound == "memory" and op.actions["hbm.read_bit"] == pytest.approx(weights_bits + 4096 * 8.25)
+    total_bytes = (weights_bits + 4096 * 8.25 + 4096 * 16) / 8  # weights, activations in, out
+    assert op.memory_cycles == math.ceil(total_bytes / B200.dram_bytes_per_cycle)
