@@ -8,6 +8,7 @@ from typing import ClassVar
 from numerics import FORMATS, SCHEMES, get_scheme
 
 from ..config import FieldError, check
+from .mma_kinds import KindTable, MmaKind, load_kinds
 from .systolic import check_positive_int
 
 # What the accumulator of a dot unit is assumed to be; each name is a numerics model
@@ -134,14 +135,13 @@ class SmTensorCore:
         self.kind_table  # noqa: B018 - an unknown table name fails here, not at the first GEMM
 
     @property
-    def kind_table(self):
-        from .mma_kinds import load_kinds
+    def kind_table(self) -> KindTable:
         try:
             return load_kinds(self.kinds)
         except ValueError as exc:
             raise FieldError("kinds", str(exc)) from None
 
-    def kind(self, a_format: str, b_format: str):
+    def kind(self, a_format: str, b_format: str) -> MmaKind:
         """The instruction kind that runs ``a_format x b_format`` (ValueError naming the pairs)."""
         return self.kind_table.pick(a_format, b_format)
 
