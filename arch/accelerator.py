@@ -17,6 +17,8 @@ from .config import builtin_names, check, load_builtin
 from .memory import Dram, Sram
 from .tech import EnergyTable, merged_tables
 from .units import BitSerialArray, MXTensorCore, SystolicArray
+from .units.tensor_core import SmTensorCore
+from .units.vector import VectorUnit
 
 __all__ = ["ACCELERATORS", "Accelerator", "load_accelerator"]
 
@@ -30,7 +32,7 @@ class Accelerator:
 
     name: str
     clock_hz: float
-    unit: SystolicArray | MXTensorCore | BitSerialArray
+    unit: SystolicArray | MXTensorCore | BitSerialArray | SmTensorCore
     weight_buffer: Sram
     input_buffer: Sram
     output_buffer: Sram
@@ -38,6 +40,7 @@ class Accelerator:
     energy_tables: tuple[str, ...] = ("horowitz_45nm",)
     source: str = ""
     schema_version: int = 1
+    vector_unit: VectorUnit | None = None  # runs non-GEMM ops (norms, softmax, ...); None: none declared
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")

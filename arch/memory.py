@@ -56,11 +56,14 @@ class Dram:
     bandwidth_bytes_per_s: float = 32e9
     capacity_bytes: int | None = None
     price_as: str | None = None  # energy-table component that prices it (default: name)
+    efficiency: float = 1.0  # sustained fraction of the peak bandwidth (sourced in the design file)
 
     def __post_init__(self):
         _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
+        check(0 < self.efficiency <= 1, "efficiency", f"must be in (0, 1], not {self.efficiency!r}")
         if self.capacity_bytes is not None:
             _positive(self.capacity_bytes, "capacity_bytes")
 
     def bytes_per_cycle(self, clock_hz: float) -> float:
-        return self.bandwidth_bytes_per_s / clock_hz
+        """Sustained bytes per cycle: peak bandwidth x ``efficiency`` / clock."""
+        return self.bandwidth_bytes_per_s * self.efficiency / clock_hz

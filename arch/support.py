@@ -9,6 +9,8 @@
 Rules, per family:
 
 - MX tensor core: the weight and KV-cache formats each need a rate (``MXTensorCore.rates``);
+- GPU tensor cores (``SmTensorCore``): an MMA instruction kind for activations x weights and
+  for activations x KV cache (:mod:`arch.units.mma_kinds`);
 - bit-serial array: the weight format's element types (:func:`weight_types_of`) must all be
   among the array's ``weight_types`` (ANT and OliVe PEs take INT codes only, BitMoD's take
   its FP3/FP4 variants and INT, the FP16 baseline FP16);
@@ -29,6 +31,7 @@ from numerics.formats import IntFormat
 
 from .accelerator import Accelerator
 from .units import BitSerialArray, MXTensorCore
+from .units.tensor_core import SmTensorCore
 
 __all__ = ["FLOAT_FORMATS", "check_supported", "unsupported", "weight_types_of"]
 
@@ -61,8 +64,20 @@ def weight_types_of(weight_format: str) -> tuple[str, ...]:
     return ("int",) if isinstance(element, IntFormat) else (f"fp{element.bits}",)
 
 
-def _accelerator_reason(acc: Accelerator, weight_format: str, kv_format: str) -> str | None:
+def _sm_reason(unit: SmTensorCore, weight_format: str, activation_format: str, kv_format: str) -> str | None:
+    try:  # weights times activations, and the attention GEMMs' activations times the KV cache
+        unit.kind(activation_format, weight_format)
+        unit.kind(activation_format, kv_format)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _accelerator_reason(acc: Accelerator, weight_format: str, activation_format: str,
+                        kv_format: str) -> str | None:
     unit = acc.unit
+    if isinstance(unit, SmTensorCore):
+        return _sm_reason(unit, weight_format, activation_format, kv_format)
     if isinstance(unit, MXTensorCore):
         missing = [f for f in dict.fromkeys((weight_format, kv_format)) if f not in unit.rates]
         if missing:
@@ -82,7 +97,7 @@ def unsupported(design, weight_format: str, activation_format: str, kv_format: s
         if name not in FORMATS and name not in SCHEMES:
             return f"unknown format {name!r}"
     if isinstance(design, Accelerator):
-        return _accelerator_reason(design, weight_format, kv_format)
+        return _accelerator_reason(design, weight_format, activation_format, kv_format)
     formats = dict.fromkeys((weight_format, activation_format, kv_format))
     wrong = [f for f in formats if f not in FLOAT_FORMATS]
     if wrong:

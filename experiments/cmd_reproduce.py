@@ -17,6 +17,7 @@ PAPERS: dict[str, str] = {
     "int-vs-fp": "experiments.papers.int_vs_fp",
     "duplex": "experiments.papers.duplex",
     "lutllm": "experiments.papers.lutllm",
+    "gemm-validation": "experiments.papers.gemm_validation",
 }
 
 

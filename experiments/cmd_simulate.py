@@ -3,6 +3,8 @@
     bitplane simulate bitmod_fp16 llama-2-7b --phase decode
     bitplane simulate duplex mixtral-8x7b --batch 64 --context 1024
     bitplane simulate path/to/my_design.yaml qwen3-1.7b --phase prefill --context 512 --fidelity event
+    bitplane simulate b200 llama-2-7b --weight-format mxfp4 --activation-format mxfp8_e4m3
+    bitplane simulate bitmod_fp16 llama-2-7b --scope gemm   (GEMMs only, dense attention)
     bitplane designs            (the built-in designs, models and energy tables)
 """
 
@@ -10,20 +12,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arch import DESIGNS, TABLES, family_of, load_design
+from arch import DESIGNS, TABLES, Accelerator, family_of, load_design
 from arch.workloads import MODELS, expand
 from sim import simulate
 
 from .errors import UserError
 
-_COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj"]
+_COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj",
+            "mapping"]
+
+
+def _scope(asked: str | None, design) -> str:
+    """Whole layers where the family prices vector ops (accelerators), else GEMMs only."""
+    return asked or ("layer" if isinstance(design, Accelerator) else "gemm")
 
 
 def cmd_simulate(args) -> int:
     design = load_design(args.design)
     try:
         workload = expand(args.model, args.phase, args.batch, args.context, args.weight_format,
-                          args.activation_format, args.kv_format)
+                          args.activation_format, args.kv_format, scope=_scope(args.scope, design))
         result = simulate(design, workload, args.fidelity)
     except ValueError as exc:
         raise UserError(str(exc)) from None
@@ -58,6 +66,9 @@ def register(sub) -> None:
     p.add_argument("--activation-format", default="fp16")
     p.add_argument("--kv-format", default="fp16")
     p.add_argument("--fidelity", choices=["analytic", "event"], default="analytic")
+    p.add_argument("--scope", choices=["layer", "gemm"], default=None,
+                   help="whole layers (vector ops, causal FlashAttention tiles) or GEMMs only; "
+                        "default: layer for accelerators, gemm for PIM and FPGA designs")
     p.add_argument("--csv", type=Path, help="also write the per-op table here")
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("designs", help="list the built-in designs, models and energy tables")

@@ -6,7 +6,9 @@
 
 A bare unit gives compute cycles only; an :class:`arch.Accelerator` adds memory traffic,
 bandwidth-bound cycles (an op takes ``max(compute, memory)``: perfect double buffering)
-and energy from its table.
+and energy from its table. A GPU-like :class:`arch.units.SmTensorCore` maps the GEMM onto
+SMs in tiles and waves (:mod:`sim.tensor_core`); whole-layer workloads' vector ops run on
+the design's vector unit (:mod:`sim.vector`).
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ from __future__ import annotations
 import math
 
 from arch import Accelerator
-from arch.units import BitSerialArray, MXTensorCore
-from arch.workloads import Op, Workload
+from arch.units import BitSerialArray, MXTensorCore, SmTensorCore
+from arch.workloads import Op, VectorOp, Workload
+from numerics import SCHEMES
 
 from .energy import energy_by_component
 from .geometry import Geometry, geometry
 from .mapping import ceil_div, compute_cycles
 from .result import OpResult, WorkloadResult
+from .tensor_core import TilePlan, plan_gemm
 from .traffic import Traffic, gemm_traffic
+from .vector import simulate_vector_op
 
-__all__ = ["compute_actions", "memory_actions", "op_format", "simulate_gemm", "simulate_workload"]
+__all__ = ["compute_actions", "memory_actions", "op_a_format", "op_format", "simulate_gemm",
+           "simulate_workload"]
 
 
 def compute_actions(unit, geo: Geometry, m: int, n: int, k: int, cycles: int, b_format: str) -> dict:
@@ -32,7 +38,7 @@ def compute_actions(unit, geo: Geometry, m: int, n: int, k: int, cycles: int, b_
         return {f"{unit.component}.cycle": float(unit.pes * cycles)}
     macs = float(m) * n * k
     if isinstance(unit, MXTensorCore):
-        blocks = float(m) * n * ceil_div(k, unit.block_size(b_format))
+        blocks = float(m) * n * ceil_div(k, unit.block_size(b_format)) if b_format in SCHEMES else 0.0
         return {f"{unit.component}.mac_{b_format}": macs, f"{unit.component}.block_scale": blocks}
     return {f"{unit.component}.mac": macs}
 
@@ -53,12 +59,52 @@ def _scaled(actions: dict, factor: float) -> dict:
     return {key: value * factor for key, value in actions.items()}
 
 
+def sm_actions(unit: SmTensorCore, plan: TilePlan, m: int, n: int, k: int, a_format: str,
+               b_format: str) -> dict:
+    """MACs the tensor cores issue (padded tiles included) and block-scale steps by scale type."""
+    kind = unit.kind(a_format, b_format)
+    actions = {f"{unit.component}.mac_{kind.name}": plan.issued_macs}
+    if kind.scale is not None:
+        actions[f"{unit.component}.block_scale_{kind.scale}"] = float(m) * n * ceil_div(k, kind.block_size)
+    return actions
+
+
+def _sm_gemm(m, n, k, target, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits, name,
+             repeats, fractions, concurrent) -> OpResult:
+    batch = max(1, min(math.ceil(round(concurrent, 9)), math.ceil(repeats)))
+    plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch)
+    macs, actions = float(m) * n * k, _scaled(sm_actions(unit, plan, m, n, k, a_format, b_format), 1 / batch)
+    compute = plan.compute_cycles / batch  # per GEMM, the batch sharing the SMs
+    if not isinstance(target, Accelerator):
+        return OpResult(name, round(compute * repeats), 0, round(compute * repeats), macs * repeats,
+                        plan.utilization, 0.0, repeats, _scaled(actions, repeats), {}, plan.label)
+    traffic = gemm_traffic(m, n, k, a_bits, b_bits, out_bits, *plan.out_tile, "os", 1,
+                           target.weight_buffer.size_bytes, target.input_buffer.size_bytes, *fractions)
+    memory = math.ceil(traffic.dram_bytes / target.dram_bytes_per_cycle)
+    actions = _scaled(actions | memory_actions(target, traffic), repeats)
+    energy = energy_by_component(actions, target.energy, target.price_aliases)
+    cycles = round(max(compute, memory) * repeats)
+    return OpResult(name, round(compute * repeats), round(memory * repeats), cycles, macs * repeats,
+                    plan.utilization, traffic.dram_bytes * repeats, repeats, actions, energy, plan.label)
+
+
 def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits: float = 16,
                   out_bits: float = 16, b_format: str = "fp16", name: str = "gemm",
-                  repeats: float = 1.0) -> OpResult:
-    """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times."""
+                  repeats: float = 1.0, a_format: str | None = None, a_dram_fraction: float = 1.0,
+                  out_dram_fraction: float = 1.0, concurrent: float = 1.0) -> OpResult:
+    """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times.
+
+    ``a_format`` is the A operand's format where the unit's rate depends on the pair (MX and
+    GPU tensor cores); None means the same as ``b_format``. The DRAM fractions say how much
+    of A's reads and the output's writes leave the chip (see :mod:`sim.traffic`).
+    ``concurrent`` of the repeats are independent GEMMs that may share a GPU's SMs (heads,
+    experts); other units run repeats one after another.
+    """
     unit = target.unit if isinstance(target, Accelerator) else target
-    geo = geometry(unit, b_format, b_bits, k)
+    if isinstance(unit, SmTensorCore):
+        return _sm_gemm(m, n, k, target, unit, a_format or b_format, b_format, a_bits, b_bits, out_bits,
+                        name, repeats, (a_dram_fraction, out_dram_fraction), concurrent)
+    geo = geometry(unit, b_format, b_bits, k, a_format)
     compute = compute_cycles(m, n, k, geo.rows, geo.cols, geo.dataflow, geo.dot_width,
                              geo.cycles_per_step, geo.pipeline_depth, geo.overhead_per_fold)
     macs = float(m) * n * k
@@ -68,7 +114,8 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
         return OpResult(name, round(compute * repeats), 0, round(compute * repeats), macs * repeats,
                         utilization, 0.0, repeats, _scaled(actions, repeats), {})
     traffic = gemm_traffic(m, n, k, a_bits, b_bits, out_bits, geo.rows, geo.cols, geo.dataflow,
-                           geo.dot_width, target.weight_buffer.size_bytes, target.input_buffer.size_bytes)
+                           geo.dot_width, target.weight_buffer.size_bytes, target.input_buffer.size_bytes,
+                           a_dram_fraction, out_dram_fraction)
     memory = math.ceil(traffic.dram_bytes / target.dram_bytes_per_cycle)
     actions = _scaled(actions | memory_actions(target, traffic), repeats)
     energy = energy_by_component(actions, target.energy, target.price_aliases)
@@ -82,9 +129,19 @@ def op_format(workload: Workload, op: Op) -> str:
     return workload.weight_format if op.b_is_weight else workload.kv_format
 
 
-def simulate_op(op: Op, workload: Workload, acc: Accelerator) -> OpResult:
+def op_a_format(workload: Workload, op: Op) -> str:
+    """The format of an op's A operand: activations for linear ops; for attention the KV-cache
+    format (the kernel casts queries and probabilities to it, as FP8 FlashAttention does)."""
+    return workload.activation_format if op.b_is_weight else workload.kv_format
+
+
+def simulate_op(op: Op | VectorOp, workload: Workload, acc: Accelerator) -> OpResult:
+    if isinstance(op, VectorOp):
+        return simulate_vector_op(op, acc)
     return simulate_gemm(op.m, op.n, op.k, acc, a_bits=op.a_bits, b_bits=op.b_bits, out_bits=op.out_bits,
-                         b_format=op_format(workload, op), name=op.name, repeats=op.repeats)
+                         b_format=op_format(workload, op), name=op.name, repeats=op.repeats,
+                         a_format=op_a_format(workload, op), a_dram_fraction=op.a_dram_fraction,
+                         out_dram_fraction=op.out_dram_fraction, concurrent=op.instances)
 
 
 def simulate_workload(workload: Workload, acc: Accelerator) -> WorkloadResult:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from arch import Accelerator
-from arch.units import BitSerialArray, MXTensorCore
+from arch.units import BitSerialArray, MXTensorCore, SmTensorCore
+from numerics import SCHEMES
 
 from .geometry import geometry
 from .mapping import DATAFLOW_CODES, ceil_div, compute_cycles
@@ -117,6 +118,8 @@ def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, floa
     unit, table = acc.unit, acc.energy
     if isinstance(unit, BitSerialArray):
         return 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
+    if isinstance(unit, MXTensorCore) and b_format not in SCHEMES:  # FP16/BF16: no block scales
+        return table.energy_pj(f"{unit.component}.mac_{b_format}"), 0.0, 0.0, 1
     if isinstance(unit, MXTensorCore):
         return (table.energy_pj(f"{unit.component}.mac_{b_format}"),
                 table.energy_pj(f"{unit.component}.block_scale"), 0.0, unit.block_size(b_format))
@@ -124,6 +127,9 @@ def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, floa
 
 
 def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
+    if isinstance(acc.unit, SmTensorCore):
+        raise ValueError(f"{acc.name}: batch evaluation covers systolic, MX and bit-serial arrays; "
+                         "GPU tensor cores (sm_tensor_core) run through sim.simulate_gemm")
     unit, geo = acc.unit, geometry(acc.unit, b_format, b_bits, 0)
     mac, block, cycle, block_size = _compute_prices(acc, b_format)
     serial = isinstance(unit, BitSerialArray)

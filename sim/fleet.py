@@ -14,8 +14,8 @@ gives a :class:`ManyResult`: ``(designs, ops)`` arrays with what a
 :class:`sim.WorkloadResult` holds per op. Accelerators (systolic, MX tensor core,
 bit-serial) run vectorized through :func:`sim.batch.evaluate_gemms`, the scalar
 :func:`sim.simulate_gemm` formulas broadcast over design points; the per-format design
-arrays are built once per fleet and reused for every workload. HBM/PIM systems and LUT
-accelerators run their one evaluator (:data:`sim.run.EVALUATORS`) design by design (a sweep
+arrays are built once per fleet and reused for every workload. HBM/PIM systems, LUT
+accelerators and GPU tensor cores (``SmTensorCore``) run their one evaluator (:data:`sim.run.EVALUATORS`) design by design (a sweep
 holds few of them; each is itself vectorized over an op's pieces). Either way the scalar
 path, :func:`sim.simulate`, is the reference: tests/equivalence holds the two equal on every
 built-in design. Support for the workload's formats is checked for every design first.
@@ -30,6 +30,7 @@ import numpy as np
 
 from arch import Accelerator
 from arch.support import check_supported
+from arch.units import SmTensorCore
 from arch.workloads import Workload
 
 from .analytic import op_format
@@ -159,4 +160,11 @@ def prepare(designs: Sequence) -> AcceleratorFleet | ScalarFleet:
     kinds = {type(d) for d in designs}
     if len(kinds) != 1:
         raise ValueError(f"a fleet holds designs of one root type, not {sorted(k.__name__ for k in kinds)}")
-    return AcceleratorFleet(designs) if kinds == {Accelerator} else ScalarFleet(designs)
+    if kinds == {Accelerator} and all(_batchable(d) for d in designs):
+        return AcceleratorFleet(designs)
+    return ScalarFleet(designs)
+
+
+def _batchable(acc: Accelerator) -> bool:
+    """GPU tensor cores (tiles, waves, MMA kinds) run through the scalar model only."""
+    return not isinstance(acc.unit, SmTensorCore)

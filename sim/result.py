@@ -29,6 +29,7 @@ class OpResult:
     repeats: float = 1.0
     actions: dict[str, float] = field(default_factory=dict)
     energy_pj: dict[str, float] = field(default_factory=dict)
+    mapping: str = ""  # how the op ran (tensor-core kind, tile, waves; vector unit), when known
 
     @property
     def bound(self) -> str:
@@ -82,7 +83,7 @@ class WorkloadResult:
                    "repeats": op.repeats, "compute_cycles": op.compute_cycles,
                    "memory_cycles": op.memory_cycles, "cycles": op.cycles, "bound": op.bound,
                    "macs": op.macs, "utilization": op.utilization, "dram_bytes": op.dram_bytes,
-                   "energy_pj": op.total_energy_pj}
+                   "energy_pj": op.total_energy_pj, "mapping": op.mapping}
             row.update({f"energy_{c}_pj": v for c, v in op.energy_pj.items()})
             rows.append(row)
         return pd.DataFrame(rows)

@@ -67,6 +67,9 @@ def simulate(design: Design, workload: Workload, fidelity: str = "analytic") -> 
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, not {fidelity!r}")
     check_supported(design, workload)
+    if workload.scope != "gemm" and not isinstance(design, Accelerator):
+        raise ValueError(f"{design.name} is {family_of(design)}: its model prices GEMM-level workloads "
+                         "only (expand with scope='gemm'; bitplane simulate --scope gemm)")
     if fidelity == "event" and not isinstance(design, Accelerator):
         raise ValueError(f"event fidelity covers accelerator designs; {design.name} is {family_of(design)} "
                          "(use sim.simulate_serving for continuous batching on a PIM system)")

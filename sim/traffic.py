@@ -9,7 +9,10 @@ BitMoD's simulator, would pick it):
 * stream A once through the input buffer and re-read B ``ceil(A_bytes / input_buffer_bytes)``
   times; a tie keeps B streamed once.
 
-The output is written once (partial sums stay on chip).
+The output is written once (partial sums stay on chip). An operand that stays on chip
+between ops (FlashAttention's Q tiles, scores and probabilities) reaches DRAM only for the
+fraction ``a_dram_fraction`` of A's reads and ``out_dram_fraction`` of the output's writes
+(both 1 for a plain GEMM); the buffer fills scale the same way.
 
 On-chip, the array reads operands from the buffers as its dataflow dictates: the
 stationary operand once, the operand that shares the row dimension once per column fold,
@@ -74,20 +77,22 @@ def _dram_passes(a_bits, b_bits, weight_buffer_bytes, input_buffer_bytes):
 
 
 def gemm_traffic(m, n, k, a_bits, b_bits, out_bits, rows, cols, dataflow, dot_width,
-                 weight_buffer_bytes, input_buffer_bytes) -> Traffic:
+                 weight_buffer_bytes, input_buffer_bytes, a_dram_fraction=1.0,
+                 out_dram_fraction=1.0) -> Traffic:
     """:class:`Traffic` of one ``out[m, n] = A[m, k] @ B[k, n]`` (per-element bit widths)."""
     code = DATAFLOW_CODES[dataflow] if isinstance(dataflow, str) else np.asarray(dataflow)
     a_total, b_total, c_total = m * k * a_bits, k * n * b_bits, m * n * out_bits
     a_passes, b_passes = _dram_passes(a_total, b_total, weight_buffer_bytes, input_buffer_bytes)
     row_folds, col_folds = fold_counts(m, n, k, rows, cols, code, dot_width)
     a_reads, b_reads, c_writes = _on_chip_reads(code, a_total, b_total, c_total, row_folds, col_folds)
+    a_dram = a_total * a_passes * a_dram_fraction
     return Traffic(
-        dram_read_bits=a_total * a_passes + b_total * b_passes,
-        dram_write_bits=c_total,
+        dram_read_bits=a_dram + b_total * b_passes,
+        dram_write_bits=c_total * out_dram_fraction,
         weight_sram_read_bits=b_reads,
         weight_sram_write_bits=b_total * b_passes,
         input_sram_read_bits=a_reads,
-        input_sram_write_bits=a_total * a_passes,
+        input_sram_write_bits=a_dram,
         output_sram_read_bits=c_writes - c_total,
         output_sram_write_bits=c_writes,
     )

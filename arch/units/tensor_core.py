@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from numerics import SCHEMES, get_scheme
+from numerics import FORMATS, SCHEMES, get_scheme
 
-from ..config import check
+from ..config import FieldError, check
+from .mma_kinds import KindTable, MmaKind, load_kinds
 from .systolic import check_positive_int
 
 # What the accumulator of a dot unit is assumed to be; each name is a numerics model
@@ -18,9 +19,14 @@ ACCUMULATORS: tuple[str, ...] = ("exact_fp32", "fma_fp32", "tensor_core_b200", "
 
 def _default_rates() -> dict[str, float]:
     # Relative to the 8-bit rate, as NVIDIA's Blackwell datasheet gives dense throughput:
-    # FP4 twice FP8/FP6, FP16 half (B200: 9 / 4.5 / 2.25 PFLOPS dense, sparsity off).
+    # FP4 twice FP8/FP6, FP16/BF16 half (B200: 9 / 4.5 / 2.25 PFLOPS dense, sparsity off).
     eight = ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxint8")
-    return {**dict.fromkeys(eight, 1.0), "mxfp4": 2.0, "nvfp4": 2.0, "nvint4": 2.0}
+    return {**dict.fromkeys(eight, 1.0), "mxfp4": 2.0, "nvfp4": 2.0, "nvint4": 2.0, "fp16": 0.5, "bf16": 0.5}
+
+
+def _is_plain(name: str) -> bool:
+    """An element format (fp16, bf16, ...) rather than a block scheme."""
+    return name in FORMATS
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,11 @@ class MXTensorCore:
 
     A unit owns one output element (output stationary), sums its products per block with
     the block's two scales applied (exponent add for E8M0, a multiply for UE4M3), and
-    accumulates blocks with ``accumulator``. ``rates`` gives, per block scheme, the pairs a
-    unit takes per cycle relative to ``dot_width`` (the 8-bit rate).
+    accumulates blocks with ``accumulator``. ``rates`` gives, per block scheme (or plain
+    FP16/BF16), the pairs a unit takes per cycle relative to ``dot_width`` (the 8-bit rate).
+    An operand pair runs at the slower operand's rate (MXFP8 x MXFP4 at the 8-bit rate,
+    MXFP4 x MXFP4 at twice it); a plain-float operand paired with a block scheme is taken as
+    quantized to that scheme on the fly (:meth:`pair_rate`).
 
     >>> core = MXTensorCore(rows=8, cols=8, dot_width=32)
     >>> core.macs_per_cycle("mxfp4")
@@ -52,8 +61,8 @@ class MXTensorCore:
             check_positive_int(getattr(self, name), name)
         check(bool(self.rates), "rates", "must list at least one block scheme")
         for scheme, rate in self.rates.items():
-            check(scheme in SCHEMES, f"rates.{scheme}",
-                  f"unknown block scheme; allowed: {', '.join(sorted(SCHEMES))}")
+            check(scheme in SCHEMES or scheme in ("fp16", "bf16"), f"rates.{scheme}",
+                  f"unknown block scheme; allowed: fp16, bf16, {', '.join(sorted(SCHEMES))}")
             check(rate > 0, f"rates.{scheme}", f"must be positive, not {rate!r}")
         check(self.accumulator in ACCUMULATORS, "accumulator",
               f"must be one of {', '.join(ACCUMULATORS)}, not {self.accumulator!r}")
@@ -71,8 +80,74 @@ class MXTensorCore:
                              f"it supports: {', '.join(sorted(self.rates))}")
         return self.dot_width * self.rates[scheme]
 
-    def macs_per_cycle(self, scheme: str) -> float:
-        return self.rows * self.cols * self.pairs_per_cycle(scheme)
+    def pair_rate(self, a_format: str | None, b_format: str) -> float:
+        """Pairs per cycle per unit for ``a_format x b_format``: the slower operand's rate.
+
+        ``a_format`` None, or a plain float paired with a block scheme, takes ``b_format``'s rate.
+        """
+        b_pairs = self.pairs_per_cycle(b_format)
+        if a_format is None or a_format == b_format or (_is_plain(a_format) and not _is_plain(b_format)):
+            return b_pairs
+        return min(self.pairs_per_cycle(a_format), b_pairs)
+
+    def macs_per_cycle(self, scheme: str, a_format: str | None = None) -> float:
+        return self.rows * self.cols * self.pair_rate(a_format, scheme)
 
     def block_size(self, scheme: str) -> int:
         return get_scheme(scheme).block_size
+
+
+@dataclass(frozen=True)
+class SmTensorCore:
+    """A GPU's tensor cores as the hardware runs them: ``sms`` SMs issuing MMA instructions.
+
+    Each SM multiplies at the rate of the instruction kind (:mod:`arch.units.mma_kinds`) that
+    the operand pair selects; output tiles map onto SMs (or CTA pairs) in waves, and a tile
+    must fit its double-buffered operand stages in ``smem_bytes_per_sm`` and its FP32
+    accumulator in ``accumulator_bytes_per_sm`` (Blackwell's tensor memory, Hopper's
+    registers). ``compute_efficiency`` is the sustained fraction of the peak MMA rate a real
+    kernel keeps (clock under load, issue gaps), with its source in the design file.
+
+    >>> core = SmTensorCore(sms=148, kinds="sm100_tcgen05", smem_bytes_per_sm=232448,
+    ...                     accumulator_bytes_per_sm=262144)
+    >>> core.kind("mxfp8_e4m3", "mxfp4").macs_per_sm_cycle, core.kind("mxfp4", "mxfp4").macs_per_sm_cycle
+    (8192, 16384)
+    """
+
+    TYPE: ClassVar[str] = "sm_tensor_core"
+    sms: int
+    kinds: str
+    smem_bytes_per_sm: int
+    accumulator_bytes_per_sm: int
+    accumulator: str = "exact_fp32"
+    compute_efficiency: float = 1.0
+    swap_ab: bool = True  # kernels may run out^T = B^T A^T to put a skinny M on the MMA's N side
+    component: str = "tc"
+    source: str = ""
+
+    def __post_init__(self):
+        for name in ("sms", "smem_bytes_per_sm", "accumulator_bytes_per_sm"):
+            check_positive_int(getattr(self, name), name)
+        check(0 < self.compute_efficiency <= 1, "compute_efficiency",
+              f"must be in (0, 1], not {self.compute_efficiency!r}")
+        check(self.accumulator in ACCUMULATORS, "accumulator",
+              f"must be one of {', '.join(ACCUMULATORS)}, not {self.accumulator!r}")
+        self.kind_table  # noqa: B018 - an unknown table name fails here, not at the first GEMM
+
+    @property
+    def kind_table(self) -> KindTable:
+        try:
+            return load_kinds(self.kinds)
+        except ValueError as exc:
+            raise FieldError("kinds", str(exc)) from None
+
+    def kind(self, a_format: str, b_format: str) -> MmaKind:
+        """The instruction kind that runs ``a_format x b_format`` (ValueError naming the pairs)."""
+        return self.kind_table.pick(a_format, b_format)
+
+    def macs_per_cycle(self, a_format: str, b_format: str) -> float:
+        return self.sms * self.kind(a_format, b_format).macs_per_sm_cycle
+
+    @property
+    def area_mm2(self) -> float | None:
+        return None

@@ -8,6 +8,6 @@
 
 from .expand import expand, format_bits
 from .models import MODELS, ModelConfig, load_model
-from .ops import Op, Workload
+from .ops import Op, VectorOp, Workload
 
-__all__ = ["MODELS", "ModelConfig", "Op", "Workload", "expand", "format_bits", "load_model"]
+__all__ = ["MODELS", "ModelConfig", "Op", "VectorOp", "Workload", "expand", "format_bits", "load_model"]

@@ -37,6 +37,12 @@ scoring or BitMoD's simulator does.
 Bits. Linear ops: A = activations, B = weights, out = activations. Attention ops: A =
 activations (queries, or probabilities), B = the KV cache, out = activations. The router
 and the LM head use the weight format like every other linear op.
+
+Scope. ``scope="gemm"`` (the default) gives the GEMMs above and nothing else: what
+BitMoD's simulator and the PIM and FPGA models count. ``scope="layer"`` gives whole
+layers: the vector ops between the GEMMs (norms, rotary, softmax, activation, residual
+adds, quantize steps) and causal FlashAttention-style attention tiled by
+``attention_tile`` (see :mod:`arch.workloads.layer`); the linear GEMMs are the same.
 """
 
 from __future__ import annotations
@@ -48,12 +54,14 @@ from numerics import FORMATS, SCHEMES, get_format, get_scheme
 from numerics.bitmod import resolve_types
 
 from ..config import check
+from .layer import flash_attention_ops, norm_op, quantize_op, vector_op
 from .models import ModelConfig, load_model
-from .ops import Op, Phase, Workload
+from .ops import Op, Phase, Scope, VectorOp, Workload
 
-__all__ = ["PHASES", "expand", "expected_active_experts", "format_bits"]
+__all__ = ["PHASES", "SCOPES", "expand", "expected_active_experts", "format_bits"]
 
 PHASES: tuple[str, ...] = ("prefill", "decode")
+SCOPES: tuple[str, ...] = ("gemm", "layer")
 
 
 # --- formats -> bits per element -----------------------------------------------------------
@@ -170,6 +178,68 @@ def _ffn_blocks(model: ModelConfig, tokens: int, bits: _Bits) -> list[Op]:
     return dense + (_moe_block(model, tokens, bits) if model.moe_layers else [])
 
 
+# --- whole layers (scope="layer") ------------------------------------------------------------
+
+class _Formats(NamedTuple):
+    activation: str
+    kv: str
+
+
+def _present(*ops) -> list:
+    return [op for op in ops if op is not None]
+
+
+def _layer_attention(model: ModelConfig, batch: int, q_len: int, kv_len: int, bits: _Bits,
+                     formats: _Formats, tile: int) -> list[Op | VectorOp]:
+    tokens, layers = batch * q_len, model.layers
+    rotary = [] if model.position_embeddings else [
+        vector_op("attn.rotary", tokens * (model.q_dim + model.kv_dim), layers, 3, 0, True)]
+    return [norm_op("attn.norm", model, tokens, layers),
+            *_present(quantize_op("attn.quantize", formats.activation, tokens * model.hidden, layers)),
+            _linear("attn.q", tokens, model.hidden, model.q_dim, layers, bits),
+            _linear("attn.k", tokens, model.hidden, model.kv_dim, layers, bits),
+            _linear("attn.v", tokens, model.hidden, model.kv_dim, layers, bits),
+            *rotary,
+            *_present(quantize_op("attn.kv_quantize", formats.kv, 2 * tokens * model.kv_dim, layers)),
+            *flash_attention_ops(model, batch, q_len, kv_len, bits.activation, bits.kv, bits.activation,
+                                 tile),
+            _linear("attn.out", tokens, model.q_dim, model.hidden, layers, bits),
+            vector_op("attn.residual", tokens * model.hidden, layers, 1, 0, True, reads=2)]
+
+
+def _layer_ffn(prefix: str, kind: str, model: ModelConfig, m: int, layers: int, bits: _Bits,
+               formats: _Formats, instances: float = 1.0) -> list[Op | VectorOp]:
+    gemms = _ffn(prefix, kind, model, m, layers, bits, instances)
+    gated = kind == "gated"  # SiLU(gate) x up reads two tensors; GELU one
+    act = vector_op(f"{prefix}.act", m * model.ffn, layers, 3 if gated else 4, 1, True, instances,
+                    reads=2 if gated else 1)
+    quant = quantize_op(f"{prefix}.down_quantize", formats.activation, m * model.ffn, layers, instances)
+    return [*gemms[:-1], act, *_present(quant), gemms[-1]]
+
+
+def _layer_mlp(model: ModelConfig, tokens: int, bits: _Bits, formats: _Formats) -> list[Op | VectorOp]:
+    layers = model.layers
+    ops = [norm_op("mlp.norm", model, tokens, layers),
+           *_present(quantize_op("mlp.quantize", formats.activation, tokens * model.hidden, layers))]
+    if model.dense_layers:
+        ops += _layer_ffn("mlp", model.ffn_kind, model, tokens, model.dense_layers, bits, formats)
+    if model.moe_layers:
+        active = expected_active_experts(tokens, model.experts, model.experts_per_token)
+        m = _tokens_per_expert(tokens, model.experts_per_token, active)
+        ops += [_linear("moe.router", tokens, model.hidden, model.experts, model.moe_layers, bits),
+                vector_op("moe.router_softmax", tokens * model.experts, model.moe_layers, 4, 1, False),
+                *_layer_ffn("moe", model.expert_ffn_kind, model, m, model.moe_layers, bits, formats, active)]
+    return ops + [vector_op("mlp.residual", tokens * model.hidden, layers, 1, 0, True, reads=2)]
+
+
+def _layer_scope(model: ModelConfig, batch: int, q_len: int, kv_len: int, bits: _Bits, formats: _Formats,
+                 tile: int, logit_rows: int) -> list[Op | VectorOp]:
+    return [*_layer_attention(model, batch, q_len, kv_len, bits, formats, tile),
+            *_layer_mlp(model, batch * q_len, bits, formats),
+            norm_op("final_norm", model, logit_rows, 1),
+            _linear("lm_head", logit_rows, model.hidden, model.vocab, 1, bits)]
+
+
 # --- entry point ---------------------------------------------------------------------------
 
 def _check_shape(model: ModelConfig, phase: str, batch: int, context: int) -> None:
@@ -184,8 +254,12 @@ def _check_shape(model: ModelConfig, phase: str, batch: int, context: int) -> No
 def expand(model: ModelConfig | str, phase: Phase, batch: int = 1, context: int = 256,
            weight_format: str = "fp16", activation_format: str = "fp16", kv_format: str = "fp16", *,
            weight_bits: float | None = None, activation_bits: float | None = None,
-           kv_bits: float | None = None, prefill_logits: str = "last") -> Workload:
+           kv_bits: float | None = None, prefill_logits: str = "last", scope: Scope = "gemm",
+           attention_tile: int = 128) -> Workload:
     """The ops of ``model`` (a ``ModelConfig``, a built-in name or a YAML path) in ``phase``.
+
+    ``scope`` is "gemm" (GEMMs only, dense attention) or "layer" (whole layers: vector ops
+    and causal FlashAttention tiles of ``attention_tile`` rows); see the module docstring.
 
     Format names resolve through :func:`format_bits`; ``*_bits`` override them (fractional
     widths such as BitMoD's 4.0625 included) while the workload keeps the names given.
@@ -199,11 +273,18 @@ def expand(model: ModelConfig | str, phase: Phase, batch: int = 1, context: int 
                  _resolve_bits(kv_format, kv_bits, "kv_bits"))
     check(prefill_logits in ("last", "all"), "prefill_logits",
           f"must be one of last, all, not {prefill_logits!r}")
+    check(scope in SCOPES, "scope", f"must be one of {', '.join(SCOPES)}, not {scope!r}")
+    check(isinstance(attention_tile, int) and attention_tile > 0, "attention_tile",
+          f"must be a positive integer, not {attention_tile!r}")
     q_len = context if phase == "prefill" else 1
     logit_rows = batch * q_len if prefill_logits == "all" else batch
-    ops = [*_attention_block(model, batch, q_len, context, bits),
-           *_ffn_blocks(model, batch * q_len, bits),
-           _linear("lm_head", logit_rows, model.hidden, model.vocab, 1, bits)]
+    if scope == "layer":
+        formats = _Formats(activation_format, kv_format)
+        ops = _layer_scope(model, batch, q_len, context, bits, formats, attention_tile, logit_rows)
+    else:
+        ops = [*_attention_block(model, batch, q_len, context, bits),
+               *_ffn_blocks(model, batch * q_len, bits),
+               _linear("lm_head", logit_rows, model.hidden, model.vocab, 1, bits)]
     return Workload(model=model.name, phase=phase, batch=batch, context=context,
                     weight_format=weight_format, activation_format=activation_format,
-                    kv_format=kv_format, ops=tuple(ops))
+                    kv_format=kv_format, ops=tuple(ops), scope=scope)

@@ -78,7 +78,7 @@ def test_each_mistake_names_file_line_and_field(tmp_path, change, expected):
 def test_missing_file_and_unknown_builtin(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_accelerator(tmp_path / "nope.yaml")
-    with pytest.raises(ConfigError, match="unknown accelerator 'nope'; built-in: bitmod_ant"):
+    with pytest.raises(ConfigError, match="unknown accelerator 'nope'; built-in: b200, bitmod_ant"):
         load_accelerator("nope")
 
 
@@ -107,8 +107,12 @@ def test_every_builtin_design_loads_and_every_action_it_emits_is_priced(name):
 
     acc = load_accelerator(name)
     fmt = "mxfp8_e4m3" if isinstance(acc.unit, MXTensorCore) else "fp16"
-    result = simulate_workload(expand("opt-1.3b", "decode", weight_format=fmt, kv_format=fmt), acc)
-    assert result.total_energy_pj > 0 and set(result.energy_pj) >= {"dram", "weight_sram"}
+    for scope in ("gemm", "layer"):
+        workload = expand("opt-1.3b", "decode", weight_format=fmt, kv_format=fmt, scope=scope)
+        result = simulate_workload(workload, acc)
+        assert result.total_energy_pj > 0
+        assert set(result.energy_pj) >= {acc.dram.name, acc.weight_buffer.name}
+    assert acc.vector_unit.component in result.energy_pj
 
 
 PIM_TABLES = sorted((Path(arch.__file__).parent / "data" / "pim" / "energy").glob("*.yaml"))

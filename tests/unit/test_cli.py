@@ -35,7 +35,7 @@ def test_bad_scheme_is_one_line_and_exit_2(capsys):
 
 def test_simulate_prints_ops_and_writes_csv(capsys, tmp_path):
     out = tmp_path / "ops.csv"
-    assert main(["simulate", "bitmod_fp16", "llama-2-7b", "--csv", str(out)]) == 0
+    assert main(["simulate", "bitmod_fp16", "llama-2-7b", "--scope", "gemm", "--csv", str(out)]) == 0
     text = capsys.readouterr().out
     assert "total: 417,344,208 cycles" in text and "mlp.down" in text
     assert len(pd.read_csv(out)) == 10
@@ -53,13 +53,23 @@ def test_simulate_runs_a_design_of_every_family(capsys, design, family, weights)
     assert f"{design} ({family})" in out and "lm_head" in out and "attn.score" in out
 
 
+def test_simulate_whole_layer_lists_softmax_and_norms(capsys, tmp_path):
+    out = tmp_path / "ops.csv"
+    assert main(["simulate", "bitmod_fp16", "llama-2-7b", "--phase", "decode", "--csv", str(out)]) == 0
+    ops = pd.read_csv(out).op
+    assert ops.str.contains("softmax").any() and ops.str.contains("norm").sum() == 3
+    assert {"attn.rotary", "mlp.act", "attn.residual"} <= set(ops)
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["simulate", "nope", "llama-2-7b"], "unknown design 'nope'"),
     (["simulate", "bitmod_fp16", "gpt-5"], "unknown model"),
-    (["simulate", "mx_tensor_core", "llama-2-7b"], "has no rate for 'fp16'"),
     (["simulate", "bitmod_ant", "llama-2-7b", "--weight-format", "bitmod3"], "runs weight types int;"),
     (["simulate", "duplex", "llama-2-7b", "--weight-format", "mxfp4"], "not 'mxfp4'"),
     (["simulate", "lutllm_v80", "llama-2-7b", "--fidelity", "event"], "event fidelity covers accelerator"),
+    (["simulate", "mx_tensor_core", "llama-2-7b", "--kv-format", "int4_group"],
+     "has no rate for 'int4_group'"),
+    (["simulate", "b200", "llama-2-7b", "--weight-format", "mxfp4"], "no MMA kind for A fp16 x B mxfp4"),
     (["simulate", "bitmod_fp16", "llama-2-7b", "--weight-format", "fp5"], "fp5"),
 ])
 def test_simulate_mistakes_are_one_line(capsys, argv, message):

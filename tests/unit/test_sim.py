@@ -31,8 +31,23 @@ def test_mx_tensor_core_rates_and_unsupported_formats():
     fp8 = simulate_gemm(64, 64, 4096, core, b_format="mxfp8_e4m3").compute_cycles
     fp4 = simulate_gemm(64, 64, 4096, core, b_format="mxfp4").compute_cycles
     assert fp8 == 8 * 8 * 4096 // 32 + 3 and fp4 == 8 * 8 * 4096 // 64 + 3
-    with pytest.raises(ValueError, match="does not support 'fp16'; it supports: mxfp4"):
-        simulate_gemm(64, 64, 64, core, b_format="fp16")
+    # FP16/BF16 run at half the 8-bit rate (an FP16 KV cache works on the MX core).
+    fp16 = simulate_gemm(64, 64, 4096, core, b_format="fp16").compute_cycles
+    assert fp16 == 8 * 8 * 4096 // 16 + 3
+    with pytest.raises(ValueError, match="does not support 'int4_group'; it supports: bf16"):
+        simulate_gemm(64, 64, 64, core, b_format="int4_group")
+
+
+def test_mx_tensor_core_pair_runs_at_the_slower_operand_rate():
+    core = MXTensorCore(rows=8, cols=8, dot_width=32)
+    cycles = {(a, b): simulate_gemm(64, 64, 4096, core, a_format=a, b_format=b).compute_cycles
+              for a, b in [("mxfp8_e4m3", "mxfp4"), ("mxfp4", "mxfp4"), ("mxfp4", "mxfp8_e4m3"),
+                           ("fp16", "mxfp4"), ("fp16", "fp16")]}
+    fp8_rate, fp4_rate = 8 * 8 * 4096 // 32 + 3, 8 * 8 * 4096 // 64 + 3
+    assert cycles[("mxfp8_e4m3", "mxfp4")] == cycles[("mxfp4", "mxfp8_e4m3")] == fp8_rate
+    assert cycles[("mxfp4", "mxfp4")] == fp4_rate
+    assert cycles[("fp16", "mxfp4")] == fp4_rate  # a plain-float A is quantized to B's scheme on the fly
+    assert cycles[("fp16", "fp16")] == 8 * 8 * 4096 // 16 + 3
 
 
 def test_dram_traffic_picks_the_cheaper_loop_order():
