@@ -35,6 +35,7 @@ from .hbm import HBM_DEVICES, HbmDevice
 from .units.fpga_lut import _DESIGNS as _LUT_DATA
 from .units.fpga_lut import LUT_DESIGNS, LutAccelerator
 from .units.systolic import SystolicArray
+from .units.tensor_core import SmTensorCore
 
 __all__ = ["DESIGNS", "FAMILIES", "Design", "describe", "family_of", "has_path", "load_design",
            "replace_path"]
@@ -42,7 +43,8 @@ __all__ = ["DESIGNS", "FAMILIES", "Design", "describe", "family_of", "has_path",
 Design = Accelerator | HbmDevice | LutAccelerator
 
 #: Every family a design can belong to, in the order reports list them.
-FAMILIES: tuple[str, ...] = ("systolic", "mx_tensor_core", "bitserial", "logic_pim", "fpga_lut")
+FAMILIES: tuple[str, ...] = ("systolic", "mx_tensor_core", "bitserial", "sm_tensor_core", "logic_pim",
+                              "fpga_lut")
 
 _FOLDERS: tuple[tuple[type, Path, tuple[str, ...]], ...] = (
     (Accelerator, _ACCELERATOR_DATA, ACCELERATORS), (HbmDevice, _HBM_DATA, HBM_DEVICES),
@@ -75,6 +77,8 @@ def describe(design: Design) -> str:
         unit = design.unit
         if isinstance(unit, SystolicArray):
             return f"systolic {unit.rows}x{unit.cols} {unit.dataflow}"
+        if isinstance(unit, SmTensorCore):
+            return f"{design.name} {unit.sms} SMs"
         return f"{design.name} {unit.rows}x{unit.cols}"
     if isinstance(design, HbmDevice):
         pim = f" + {design.pim.units}x{design.pim.macs_per_unit} {design.pim.name}" if design.pim else ""

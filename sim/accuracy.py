@@ -120,7 +120,8 @@ def design_qsnr_db(design, weight_format: str, distribution: str = "gaussian", r
                    cols: int = 1024, seed: int = 0) -> float:
     """The accuracy cost (QSNR, dB) of running weights in ``weight_format`` on ``design``
     (the module docstring gives the rule of each family)."""
-    if isinstance(design, Accelerator) and isinstance(design.unit, MXTensorCore):
+    if isinstance(design, Accelerator) and isinstance(design.unit, MXTensorCore) \
+            and weight_format in SCHEMES:  # block-scaled GEMMs; FP16/BF16 runs as elsewhere
         return _mx_qsnr_db(design.unit.accumulator, weight_format, distribution, rows, cols, seed)
     if isinstance(design, LutAccelerator):
         u = design.unit

@@ -15,8 +15,9 @@ gives a :class:`ManyResult`: ``(designs, ops)`` arrays with what a
 bit-serial) run vectorized through :func:`sim.batch.evaluate_gemms`, the scalar
 :func:`sim.simulate_gemm` formulas broadcast over design points; the per-format design
 arrays are built once per fleet and reused for every workload. HBM/PIM systems, LUT
-accelerators and GPU tensor cores (``SmTensorCore``) run their one evaluator (:data:`sim.run.EVALUATORS`) design by design (a sweep
-holds few of them; each is itself vectorized over an op's pieces). Either way the scalar
+accelerators and GPU tensor cores (``SmTensorCore``) run their one evaluator
+(:data:`sim.run.EVALUATORS`) design by design (a sweep holds few of them; each is itself
+vectorized over an op's pieces). Either way the scalar
 path, :func:`sim.simulate`, is the reference: tests/equivalence holds the two equal on every
 built-in design. Support for the workload's formats is checked for every design first.
 """

@@ -38,7 +38,7 @@ def test_a_user_file_of_each_root_loads_by_its_keys(tmp_path):
 
 
 def test_unknown_design_and_bad_file_are_one_line(tmp_path):
-    with pytest.raises(ConfigError, match="unknown design 'nope'; built-in: bank_pim"):
+    with pytest.raises(ConfigError, match="unknown design 'nope'; built-in: b200, bank_pim"):
         load_design("nope")
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 1\nname: x\nstack: {}\nxpu: 3\n")
@@ -81,8 +81,9 @@ def test_weight_types_of_formats(fmt, types):
     ("bitmod_ant", ("bitmod3", "fp16", "fp16"), "bitmod_ant runs weight types int; weight format 'bitmod3'"),
     ("bitmod_olive", ("fp16", "fp16", "fp16"), "needs fp16"),
     ("bitmod_fp16", ("int4_group", "fp16", "fp16"), "bitmod_fp16 runs weight types fp16"),
-    ("mx_tensor_core", ("mxfp4", "fp16", "fp16"), "has no rate for 'fp16'"),
-    ("mx_tensor_core", ("fp16", "fp16", "mxfp8_e4m3"), "has no rate for 'fp16'"),
+    ("mx_tensor_core", ("mxfp4", "fp16", "int4_group"), "has no rate for 'int4_group'"),
+    ("mx_tensor_core", ("int8", "fp16", "mxfp8_e4m3"), "has no rate for 'int8'"),
+    ("b200", ("mxfp4", "fp16", "fp16"), "no MMA kind for A fp16 x B mxfp4"),
     ("duplex", ("mxfp4", "fp16", "fp16"), "duplex computes in fp16, bf16; not 'mxfp4'"),
     ("lutllm_v80", ("fp16", "fp16", "int8"), "not 'int8'"),
     ("systolic_32x32_ws", ("fp5", "fp16", "fp16"), "unknown format 'fp5'"),

@@ -57,7 +57,8 @@ def test_blocks_plan_the_points_the_typed_enumeration_gives():
     plan = plan_sweep(spec, block_size=3)
     ids = [pid for block in plan.blocks for pid in block.point_ids]
     assert sorted(ids) == sorted(p.point_id for p in points) and len(set(ids)) == len(ids)
-    assert (plan.points, plan.skipped) == (len(points), skipped) and skipped == 2 + 2 + 2 + 4
+    assert (plan.points, plan.skipped) == (len(points), skipped) and skipped == 2 + 4
+    # skipped: bitmod_ant x bitmod3, duplex x mxfp4 (the MX core has an FP16 path)
     assert sorted(s for b in plan.blocks for s in b.seqs) == list(range(len(points)))
 
 
