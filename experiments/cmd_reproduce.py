@@ -26,9 +26,10 @@ def _profile_kwargs(module, paper: str, profile: str | None) -> dict:
     if profile is None:
         return {}
     allowed = sorted(getattr(module, "PROFILES", {}))
+    if not allowed:
+        raise UserError(f"--profile: {paper} has no profiles (got {profile!r})")
     if profile not in allowed:
-        choices = f"one of {', '.join(allowed)}" if allowed else "not given: it has no profiles"
-        raise UserError(f"--profile for {paper} must be {choices}, not {profile!r}")
+        raise UserError(f"--profile for {paper} must be one of {', '.join(allowed)}, not {profile!r}")
     return {"profile": profile}
 
 
@@ -49,5 +50,6 @@ def register(sub) -> None:
     p.add_argument("paper", choices=sorted(PAPERS))
     p.add_argument("--out", type=Path, default=Path("bitplane-results"), help="output folder")
     p.add_argument("--profile", default=None,
-                   help="a named configuration of the paper (bitmod: simulator, paper-figure)")
+                   help="a named configuration of the paper (bitmod: simulator, paper-figure; duplex: "
+                        "azure-conv, uniform; lutllm: calibrated, roofline)")
     p.set_defaults(func=cmd_reproduce)

@@ -240,7 +240,8 @@ class LutAccelerator:
 
     ``attention_macs_per_cycle`` is the DSP engine that runs the attention matmuls (QK^T and
     PV stay arithmetic in LUT-LLM); ``fixed`` is what that engine and the other non-lookup
-    engines (norms, RoPE, SwiGLU, shell) take from the device.
+    engines (norms, RoPE, SwiGLU, shell) take from the device. ``overlap_qkv_attention``
+    pipelines the Q/K/V projections with the attention over the KV heads (:mod:`sim.lut`).
     """
 
     name: str
@@ -252,6 +253,7 @@ class LutAccelerator:
     clock_hz: float
     attention_macs_per_cycle: int
     fixed: ResourceUse = ResourceUse()
+    overlap_qkv_attention: bool = False
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
@@ -259,6 +261,8 @@ class LutAccelerator:
         check_positive_int(self.units, "units")
         check_positive_int(self.attention_macs_per_cycle, "attention_macs_per_cycle")
         check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+        check(isinstance(self.overlap_qkv_attention, bool), "overlap_qkv_attention",
+              f"must be true or false, not {self.overlap_qkv_attention!r}")
 
     @cached_property
     def fpga(self) -> FpgaDevice:

@@ -104,4 +104,5 @@ def test_cli_profile_writes_profile_files_and_rejects_unknown(tmp_path, capsys):
     assert main(["reproduce", "bitmod", "--profile", "fig7", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "--profile for bitmod must be one of paper-figure, simulator, not 'fig7'" in err
-    assert main(["reproduce", "lutllm", "--profile", "x", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "int-vs-fp", "--profile", "x", "--out", str(tmp_path)]) == 2
+    assert "--profile: int-vs-fp has no profiles (got 'x')" in capsys.readouterr().err
