@@ -4,7 +4,7 @@
     >>> acc = load_lut_design("lutllm_v80")
     >>> r = lut_linear(1, 2048, 2048, acc)
     >>> r.compute_cycles, r.memory_cycles, r.bound
-    (192, 5632, 'memory')
+    (320, 3584, 'memory')
 
 One linear op ``y[m, n] = x[m, k] W[k, n]`` on ``units`` LUT units (see
 :mod:`arch.units.fpga_lut`), per repeat:

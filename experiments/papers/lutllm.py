@@ -200,17 +200,16 @@ def summary(table: pd.DataFrame, profile: str = DEFAULT_PROFILE) -> str:
 
 _DIFFERENCES = """## Where we differ from the paper and why
 
-- Latency of the V80 design: ours is slower than the paper's 1.410 s. Decode is bound by
-  streaming, per token, every 2D table (64 x 16 uint8 per input-vector position and 512
-  outputs: 2 bytes per 2 weights), the 4-bit weight indices and the FP32 activation
-  codebooks: about 1.8 GB a token. We stream them through one 512-bit port per unit (16
-  units at 250 MHz = 256 GB/s) and load before looking up, as the artifact's
-  `memory_matcher_w_vq` engine is written; the Q/K/V projections run pipelined with the
-  attention over the KV heads, as the artifact's model and dataflow do. The same dataflow at
-  the full 820 GB/s with loads overlapped (`lutllm_v80_bw`) is faster than the paper: the
-  paper's design lies between the two. The deciding input is the table-load rate (ports x
-  width per unit, and whether loads overlap lookups), which we read from the HLS and do not
-  tune toward the paper's number.
+- Latency of the V80 design: decode is bound by streaming, per token and per 2-element input
+  vector, every 512-output block's 2D table (64 x 16 entries of 4 bits: 8 words of 512
+  bits) and its 4-bit weight indices (4 words), plus the FP32 activation codebooks, through
+  one 512-bit port per engine (16 engines at 250 MHz = 256 GB/s), loading before looking
+  up, as the artifact's final `memory_matcher_w_vq_*_final_int4` engines are written (12
+  words per 512 outputs, as its config.h sizes the buffers); the Q/K/V projections run
+  pipelined with the attention over the KV heads, as the artifact's model and dataflow do.
+  Our codebooks share the table port, where the artifact reads them through two ports of
+  their own; the same dataflow at the full 820 GB/s with loads overlapped (`lutllm_v80_bw`)
+  is the bandwidth bound.
 - Prefill: our prefill is lookup- and search-bound and short (tens of ms); the artifact's
   reference table implies ~0.1 to 0.2 s, so its centroid search or lookup rate in prefill is
   lower than our 16 x 1,024 lookups and 16 x 64 distances a cycle.
@@ -230,13 +229,14 @@ _DIFFERENCES = """## Where we differ from the paper and why
 - Scope: the LM head and embedding are left out on the FPGA, as the artifact's end-to-end
   formula counts 28 decoder layers only; norms, RoPE and SwiGLU are not timed (they overlap
   in LUT-LLM's dataflow).
-- Resources: ours are per-element estimates (LUT6 multiplexer trees, LUTRAM weight indices,
-  BRAM tables), not the artifact's mapping: its HLS binds the lookup tables and output
-  buffers to URAM (`bind_storage ... impl=URAM` in imm.h and qwen_block.h), the weight
-  indices to LUTRAM and the K/V buffers to BRAM, and the Vivado report of its build lists
-  433,617 LUTs, 960 RAMB36, 560 URAM and 2,352 DSPs (the table above). Our LUT count is
-  about 2.5x that and we place nothing in URAM: the resource figures are outside the
-  artifact's report until the unit model follows those storage bindings.
+- Resources: the lookup engines are our per-element estimates (LUT6 multiplexer trees,
+  LUTRAM tables and weight indices, packed 8-bit accumulator lanes); the buffers outside
+  them follow the artifact's HLS storage bindings block by block (the design file lists
+  each). LUTs and BRAM land near its Vivado report (the table above). URAM does not: the
+  declared URAM buffers (`bind_storage ... impl=URAM`) come to 320 blocks by capacity and
+  partitioning, the report counts 560. The deciding input is how Vivado maps the
+  dual-port, cyclically partitioned URAM buffers (it may duplicate banks for a second read
+  port), which the declarations alone do not fix; we do not add blocks to match.
 - Accuracy: the QSNR figures are for plain k-means on Gaussian data; LUT-LLM fine-tunes the
   model to its codebooks (its training recipe), which this does not model.
 """
