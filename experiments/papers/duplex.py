@@ -218,9 +218,9 @@ _DIFFERENCES = """## Where we differ from the paper and why
   energies, NVLink per bit) plus static power times the makespan on every device: the xPU's
   70 W [estimate: H100 idle board power], HBM3 standby and refresh from per-channel currents
   [estimate: DRAMsim3's HBM2 figures], PIM leakage [estimate: the xPU's W/mm^2 over
-  Logic-PIM's 17.8 mm^2]. The saving vs the GPU rests mostly on the xPU's static power: a
-  faster system pays it for less time. The three static figures are estimates, not
-  measurements, and the energy saving moves with them.
+  Logic-PIM's 17.8 mm^2]. A large part of the saving vs the GPU is the xPU's static power:
+  a faster system pays it for less time (the energy table above splits the two). The three
+  static figures are estimates, not measurements, and the energy saving moves with them.
 - Throughput over the GPU, max: our best case is Mixtral (and Grok-1) at batch 32, where
   the GPU streams every active expert's weights for a few tokens each at 85 % of the stacks'
   bandwidth while Logic-PIM reads them at 3.5x. It stays above the paper's 2.67x; the
