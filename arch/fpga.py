@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .config import builtin_names, check, load_builtin
 
-__all__ = ["FPGAS", "GPUS", "RESOURCES", "FpgaDevice", "GpuDevice", "load_fpga", "load_gpu"]
+__all__ = ["FPGAS", "GPUS", "RESOURCES", "FpgaDevice", "GpuDevice", "GpuMeasurement", "load_fpga", "load_gpu"]
 
 _DATA = Path(__file__).parent / "data" / "fpga"
 _GPU_DATA = _DATA / "gpus"
@@ -108,8 +108,27 @@ class FpgaDevice:
 
 
 @dataclass(frozen=True)
+class GpuMeasurement:
+    """A published end-to-end latency of one request on the GPU: ``model`` at batch 1, a
+    prompt of ``input_len`` and ``output_len`` generated tokens, taking ``e2e_latency_s``."""
+
+    model: str
+    input_len: int
+    output_len: int
+    e2e_latency_s: float
+    source: str
+
+    def __post_init__(self):
+        _positive_int(self.input_len, "input_len")
+        _positive_int(self.output_len, "output_len")
+        _positive(self.e2e_latency_s, "e2e_latency_s")
+        check(bool(self.source.strip()), "source", "must cite the publication that measured it")
+
+
+@dataclass(frozen=True)
 class GpuDevice:
-    """A GPU as a roofline: HBM bandwidth, dense FP16 peak and board power (all cited)."""
+    """A GPU as a roofline: HBM bandwidth, dense FP16 peak and board power (all cited), and
+    optionally a published measurement that calibrates the roofline (``measured``)."""
 
     name: str
     source: str
@@ -119,6 +138,7 @@ class GpuDevice:
     peak_fp16_flops: float
     power_w: float
     power_source: str
+    measured: GpuMeasurement | None = None
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")

@@ -6,8 +6,8 @@
     >>> duplex = load_hbm_device("duplex")
     >>> round(duplex.stack.bandwidth_at("logic_die") / duplex.stack.external_bandwidth_bytes_per_s, 2)
     4.0
-    >>> round(duplex.pim_op_per_byte, 2)
-    7.95
+    >>> round(duplex.stack.bandwidth_at("logic_die") / 1e12, 2), round(duplex.pim_op_per_byte, 2)
+    (2.68, 8.98)
 
 A stack has ``channels`` x ``pseudo_channels_per_channel`` pseudo-channels (PCs), each with
 ``bank_groups_per_pseudo_channel`` bank groups (BGs) of ``banks_per_bank_group`` banks. One
@@ -28,6 +28,12 @@ from the cells and the rest between itself and the xPU (:meth:`HbmStack.path`); 
 simulator emits one ``<segment>.bit`` action per bit per segment and an energy table
 (``arch/data/pim/energy/hbm3_fgdram.yaml``) prices them.
 
+What PIM units sustain is that column-rate peak cut by refresh, by the activation window and,
+when the device sets ``pim_power_budget: rated``, by the power a standard stack draws at its
+rated bandwidth (:mod:`arch.hbm_timing`; :attr:`HbmDevice.pim_limits`). A stack with
+``timing`` and ``currents`` also has a background power (standby plus refresh), which a
+serving run charges per second next to the xPU's and the PIM units' static power.
+
 Built-in devices live in ``arch/data/pim/<name>.yaml`` (:data:`HBM_DEVICES`); every number
 carries its source in the file. Energy tables named by a device are looked up in
 ``arch/data/pim/energy/`` first, then among the built-in tables of :mod:`arch.tech`.
@@ -38,14 +44,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, reduce
 from pathlib import Path
+from typing import Literal
 
 from .config import builtin_names, check, from_dict, load_builtin, load_yaml
+from .hbm_timing import HbmCurrents, HbmTiming, PimBandwidth, pim_bandwidth
 from .tech import EnergyTable, load_energy_table
 from .units.logic_pim import PimUnit
 from .units.systolic import check_positive_int
-from .units.xpu import Link, Xpu
+from .units.xpu import Link, Xpu, check_positive
 
-__all__ = ["HBM_DEVICES", "SEGMENTS", "HbmDevice", "HbmStack", "load_hbm_device", "load_pim_energy"]
+__all__ = ["HBM_DEVICES", "SEGMENTS", "HbmCurrents", "HbmDevice", "HbmStack", "HbmTiming", "load_hbm_device",
+           "load_pim_energy"]
 
 _DATA = Path(__file__).parent / "data" / "pim"
 _ENERGY = _DATA / "energy"
@@ -57,16 +66,13 @@ SEGMENTS: tuple[str, ...] = ("hbm_act_pre", "hbm_cell", "hbm_column_bg", "hbm_bg
 _CELL_SIDE = {"bank": 2, "bank_group": 3, "logic_die": 5, "xpu": 6}
 
 
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
-
-
 @dataclass(frozen=True)
 class HbmStack:
     """One HBM stack: organization, timing, TSVs and capacity (see the module docstring).
 
-    ``tsv_rate_bps`` is the rate of one data TSV (the DQ pin rate when left out).
+    ``tsv_rate_bps`` is the rate of one data TSV (the DQ pin rate when left out). ``timing``
+    and ``currents`` (per pseudo-channel and per channel) are optional: without them PIM
+    units see the column-rate peak and the stack has no background power.
     """
 
     name: str
@@ -82,6 +88,8 @@ class HbmStack:
     data_tsvs: int = 1024
     tsv_pitch_um: float = 50.0
     tsv_rate_bps: float | None = None
+    timing: HbmTiming | None = None
+    currents: HbmCurrents | None = None
     source: str = ""
 
     def __post_init__(self):
@@ -89,10 +97,10 @@ class HbmStack:
                       "bank_groups_per_pseudo_channel", "banks_per_bank_group", "dq_pins",
                       "access_bytes", "tccd_s_ps", "data_tsvs"):
             check_positive_int(getattr(self, field), field)
-        _positive(self.pin_rate_bps, "pin_rate_bps")
-        _positive(self.tsv_pitch_um, "tsv_pitch_um")
+        check_positive(self.pin_rate_bps, "pin_rate_bps")
+        check_positive(self.tsv_pitch_um, "tsv_pitch_um")
         if self.tsv_rate_bps is not None:
-            _positive(self.tsv_rate_bps, "tsv_rate_bps")
+            check_positive(self.tsv_rate_bps, "tsv_rate_bps")
 
     @property
     def pseudo_channels(self) -> int:
@@ -145,6 +153,13 @@ class HbmStack:
         return SEGMENTS[:cut], SEGMENTS[cut:]
 
     @property
+    def background_power_w(self) -> float:
+        """Standby plus refresh power of the whole stack (0 without currents and timing)."""
+        if self.currents is None or self.timing is None:
+            return 0.0
+        return self.currents.standby_w(self.channels) + self.currents.refresh_w(self.channels, self.timing)
+
+    @property
     def tsv_area_mm2(self) -> float:
         """Footprint of the data-TSV array: ``data_tsvs x pitch^2``."""
         return self.data_tsvs * self.tsv_pitch_um**2 / 1e6
@@ -162,7 +177,9 @@ def load_pim_energy(name_or_path: str | Path) -> EnergyTable:
 @dataclass(frozen=True)
 class HbmDevice:
     """An xPU with ``stacks`` HBM stacks, PIM units in every stack (or none), and a link to
-    its peers. ``energy_tables`` are merged in order (a later table wins on a shared action)."""
+    its peers. ``energy_tables`` are merged in order (a later table wins on a shared action).
+    ``pim_power_budget``: ``none``, or ``rated`` (PIM may draw per stack what a standard stack
+    draws at its rated bandwidth, AttAcc's constraint; see :mod:`arch.hbm_timing`)."""
 
     name: str
     xpu: Xpu
@@ -171,10 +188,13 @@ class HbmDevice:
     link: Link
     pim: PimUnit | None = None
     energy_tables: tuple[str, ...] = ("hbm3_fgdram", "attacc_h100")
+    pim_power_budget: Literal["none", "rated"] = "none"
     source: str = ""
     schema_version: int = 1
 
     def __post_init__(self):
+        check(self.pim_power_budget in ("none", "rated"), "pim_power_budget",
+              f"must be one of none, rated, not {self.pim_power_budget!r}")
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
         check_positive_int(self.stacks, "stacks")
         check(len(self.energy_tables) > 0, "energy_tables", "must name at least one table")
@@ -200,9 +220,38 @@ class HbmDevice:
     def pim_flops(self) -> float:
         return self.stacks * self.pim.peak_flops if self.pim else 0.0
 
+    def _pj_per_bit(self, segments) -> float:
+        return sum(self.energy.energy_pj(f"{s}.bit") for s in segments)
+
+    @property
+    def rated_stack_power_w(self) -> float:
+        """What one standard stack draws streaming at its rated (external) bandwidth."""
+        return self.stack.external_bandwidth_bytes_per_s * 8 * self._pj_per_bit(SEGMENTS) * 1e-12
+
+    @cached_property
+    def pim_limits(self) -> PimBandwidth | None:
+        """One stack's PIM bandwidth: the column-rate peak and what each limit takes off it."""
+        if self.pim is None:
+            return None
+        cell_side, _ = HbmStack.path(self.pim.location)
+        macs_per_byte = self.pim.peak_flops / 2 / self.stack.bandwidth_at(self.pim.location)
+        draw = 8 * self._pj_per_bit(cell_side) + macs_per_byte * self.energy.energy_pj("pim_alu.mac")
+        budget = self.rated_stack_power_w if self.pim_power_budget == "rated" else None
+        return pim_bandwidth(self.stack.bandwidth_at(self.pim.location), self.stack.pseudo_channels,
+                             self.stack.access_bytes, self.stack.timing, draw, budget)
+
     @property
     def pim_bandwidth_bytes_per_s(self) -> float:
-        return self.stacks * self.stack.bandwidth_at(self.pim.location) if self.pim else 0.0
+        """What the PIM units of all stacks sustain (:attr:`pim_limits`)."""
+        return self.stacks * self.pim_limits.achievable_bytes_per_s if self.pim else 0.0
+
+    @property
+    def static_power_w(self) -> dict[str, float]:
+        """Power drawn whatever the load, by component: xPU, stacks' background, PIM leakage."""
+        power = {"xpu_static": self.xpu.static_power_w,
+                 "hbm_background": self.stacks * self.stack.background_power_w,
+                 "pim_static": self.stacks * self.pim.static_power_w if self.pim else 0.0}
+        return {c: w for c, w in power.items() if w > 0}
 
     @property
     def pim_op_per_byte(self) -> float:

@@ -4,7 +4,7 @@
     >>> acc = load_lut_design("lutllm_v80")
     >>> r = lut_linear(1, 2048, 2048, acc)
     >>> r.compute_cycles, r.memory_cycles, r.bound
-    (192, 5632, 'memory')
+    (320, 3584, 'memory')
 
 One linear op ``y[m, n] = x[m, k] W[k, n]`` on ``units`` LUT units (see
 :mod:`arch.units.fpga_lut`), per repeat:
@@ -24,10 +24,16 @@ One linear op ``y[m, n] = x[m, k] W[k, n]`` on ``units`` LUT units (see
 
 Attention matmuls (QK^T, PV) run on a DSP engine of ``attention_macs_per_cycle`` MACs while
 the KV cache streams from off-chip memory: ``max(MACs / rate, KV bytes / bandwidth)``.
-Ops run one after another (LUT-LLM's temporal-spatial design executes engines in turn).
+Ops run one after another (LUT-LLM's temporal-spatial design executes engines in turn),
+except that a design with ``overlap_qkv_attention`` pipelines the Q/K/V projections with the
+attention over the KV heads, as the artifact's model loops over KV heads and its dataflow
+streams each head group's projections into its attention: the two take ``max(A, B) +
+min(A, B) / kv_heads`` (A, B: their summed cycles) and are reported as one op.
 
-Energy is the device's power figure times time, as an action fold: each op emits
-``fpga.cycle`` counts, priced at ``power_w / clock_hz`` (the device file cites the power).
+Energy is the device's power times time, as an action fold: each op emits one count per
+cycle of ``fpga_static.cycle`` (the device's static power) and ``fpga_dynamic.cycle`` (the
+rest of its power figure), priced per cycle at the design clock (the device file cites
+both); a device without a static figure emits ``fpga.cycle`` at its whole power.
 """
 
 from __future__ import annotations
@@ -43,8 +49,8 @@ from arch.workloads import Op, Workload, expand
 from .energy import energy_by_component
 from .result import OpResult, WorkloadResult
 
-__all__ = ["EndToEnd", "end_to_end", "fpga_energy_table", "gpu_end_to_end", "gpu_step_s", "lut_attention",
-           "lut_linear", "simulate_lut"]
+__all__ = ["EndToEnd", "end_to_end", "fpga_energy_table", "gpu_efficiency", "gpu_end_to_end", "gpu_step_s",
+           "lut_attention", "lut_linear", "simulate_lut"]
 
 
 def _load_bytes_per_cycle(acc: LutAccelerator) -> float:
@@ -71,22 +77,56 @@ def _linear_parts(m: int, k: int, n: int, acc: LutAccelerator) -> tuple[int, int
     return search, lookups, math.ceil(load_bytes / _load_bytes_per_cycle(acc)), load_bytes
 
 
-def fpga_energy_table(acc: LutAccelerator) -> EnergyTable:
-    """``fpga.cycle`` priced at the device's power over the design clock (pJ per cycle)."""
+def _entry(power_w: float, what: str, acc: LutAccelerator) -> EnergyEntry:
     device = acc.fpga
-    entry = EnergyEntry(device.power_w / acc.clock_hz * 1e12,
-                        f"{device.power_source}; {device.power_w} W / {acc.clock_hz / 1e6:g} MHz",
-                        device.node_nm)
-    return EnergyTable(f"{device.name}_power", {"fpga.cycle": entry})
+    source = f"{device.power_source}; {what} {power_w:g} W / {acc.clock_hz / 1e6:g} MHz"
+    return EnergyEntry(power_w / acc.clock_hz * 1e12, source, device.node_nm)
+
+
+def fpga_energy_table(acc: LutAccelerator) -> EnergyTable:
+    """Per-cycle prices of the device's static and dynamic power (pJ per cycle)."""
+    device = acc.fpga
+    if device.static_power_w is None:
+        return EnergyTable(f"{device.name}_power", {"fpga.cycle": _entry(device.power_w, "total", acc)})
+    dynamic_w = device.power_w - device.static_power_w
+    return EnergyTable(f"{device.name}_power", {
+        "fpga_static.cycle": _entry(device.static_power_w, "static", acc),
+        "fpga_dynamic.cycle": _entry(dynamic_w, "dynamic", acc)})
+
+
+def _time_actions(cycles: float, table: EnergyTable) -> dict[str, float]:
+    """One count per cycle of every per-cycle power entry of ``table``."""
+    return {action: float(cycles) for action in table.entries}
 
 
 def _result(name: str, compute: int, memory: int, cycles: int, macs: float, dram_bytes: float,
             repeats: float, acc: LutAccelerator, table: EnergyTable) -> OpResult:
-    actions = {"fpga.cycle": float(cycles * repeats)}
+    actions = _time_actions(cycles * repeats, table)
     busy = min(1.0, compute / max(cycles, 1))  # share of the op's time the engine computes
     return OpResult(name, round(compute * repeats), round(memory * repeats), round(cycles * repeats),
                     macs * repeats, busy, dram_bytes * repeats, repeats, actions,
                     energy_by_component(actions, table))
+
+
+_QKV = ("attn.q", "attn.k", "attn.v")
+_ATTENTION = ("attn.score", "attn.context")
+
+
+def _pipelined(results: list[OpResult], kv_heads: int, table: EnergyTable) -> list[OpResult]:
+    """The Q/K/V projections and the attention as one op pipelined over ``kv_heads`` stages."""
+    group = [r for r in results if r.name in _QKV + _ATTENTION]
+    qkv = sum(r.cycles for r in group if r.name in _QKV)
+    attention = sum(r.cycles for r in group if r.name in _ATTENTION)
+    cycles = max(qkv, attention) + math.ceil(min(qkv, attention) / kv_heads)
+    actions = _time_actions(cycles, table)
+    merged = OpResult("attn.qkv+attention", sum(r.compute_cycles for r in group),
+                      sum(r.memory_cycles for r in group), cycles, sum(r.macs for r in group),
+                      min(1.0, sum(r.compute_cycles for r in group) / max(cycles, 1)),
+                      sum(r.dram_bytes for r in group), group[0].repeats, actions,
+                      energy_by_component(actions, table))
+    first = results.index(group[0])
+    rest = [r for r in results if r not in group]
+    return rest[:first] + [merged] + rest[first:]
 
 
 def lut_linear(m: int, k: int, n: int, acc: LutAccelerator, name: str = "linear", repeats: float = 1.0,
@@ -110,7 +150,8 @@ def lut_attention(op: Op, acc: LutAccelerator, table: EnergyTable | None = None)
 
 
 def simulate_lut(workload: Workload, acc: LutAccelerator, include_lm_head: bool = False) -> WorkloadResult:
-    """Every op of ``workload`` on the LUT design, one after another.
+    """Every op of ``workload`` on the LUT design, one after another (or with Q/K/V and
+    attention pipelined, when the design says so; see the module docstring).
 
     The LM head is left out unless ``include_lm_head`` (LUT-LLM's end-to-end latency counts
     the 28 decoder layers only: qwen_block/e2e_latency.cpp).
@@ -124,6 +165,9 @@ def simulate_lut(workload: Workload, acc: LutAccelerator, include_lm_head: bool 
             results.append(lut_attention(op, acc, table))
         else:
             results.append(lut_linear(op.m, op.k, op.n, acc, op.name, op.repeats, table))
+    attention = [op for op in workload.ops if op.kind == "attention"]
+    if acc.overlap_qkv_attention and attention:
+        results = _pipelined(results, round(attention[0].instances / workload.batch), table)
     ops = tuple(results)
     return WorkloadResult(acc.name, workload.model, workload.phase, workload.batch, workload.context,
                           acc.clock_hz, "analytic", ops, sum(r.cycles for r in ops))
@@ -141,6 +185,7 @@ class EndToEnd:
     prefill_s: float
     decode_step_s: float  # at the mid-generation context
     energy_j: float
+    static_energy_j: float = 0.0  # the part of energy_j the device's static power draws
 
     @property
     def latency_s(self) -> float:
@@ -164,7 +209,10 @@ def end_to_end(acc: LutAccelerator, model: str, input_len: int, output_len: int,
     decode = simulate_lut(expand(model, "decode", 1, _decode_context(input_len, output_len),
                                  kv_bits=kv_bits), acc)
     energy_pj = prefill.total_energy_pj + output_len * decode.total_energy_pj
-    return EndToEnd(acc.name, input_len, output_len, prefill.latency_s, decode.latency_s, energy_pj * 1e-12)
+    static = "fpga_static"
+    static_pj = prefill.energy_pj.get(static, 0.0) + output_len * decode.energy_pj.get(static, 0.0)
+    return EndToEnd(acc.name, input_len, output_len, prefill.latency_s, decode.latency_s, energy_pj * 1e-12,
+                    static_pj * 1e-12)
 
 
 def gpu_step_s(workload: Workload, gpu: GpuDevice) -> float:
@@ -175,10 +223,32 @@ def gpu_step_s(workload: Workload, gpu: GpuDevice) -> float:
     return max(b_bytes / gpu.hbm_bandwidth_bytes_per_s, flops / gpu.peak_fp16_flops)
 
 
-def gpu_end_to_end(gpu: GpuDevice, model: str, input_len: int, output_len: int) -> EndToEnd:
-    """A BF16 GPU at its roofline, LM head included; energy = board power x time."""
+def _gpu_roofline(gpu: GpuDevice, model: str, input_len: int, output_len: int) -> tuple[float, float]:
     prefill = gpu_step_s(expand(model, "prefill", 1, input_len, "bf16", "bf16", "bf16"), gpu)
     step = gpu_step_s(expand(model, "decode", 1, _decode_context(input_len, output_len),
                              "bf16", "bf16", "bf16"), gpu)
+    return prefill, step
+
+
+def gpu_efficiency(gpu: GpuDevice) -> float:
+    """Share of its roofline speed the GPU reached in its published measurement (``measured``):
+    roofline latency of the measured request over the measured latency."""
+    if gpu.measured is None:
+        raise ValueError(f"{gpu.name} has no published measurement to calibrate against")
+    m = gpu.measured
+    prefill, step = _gpu_roofline(gpu, m.model, m.input_len, m.output_len)
+    return (prefill + m.output_len * step) / m.e2e_latency_s
+
+
+def gpu_end_to_end(gpu: GpuDevice, model: str, input_len: int, output_len: int,
+                   calibrated: bool = False) -> EndToEnd:
+    """A BF16 GPU at its roofline, LM head included; energy = board power x time. With
+    ``calibrated`` every step is slowed by :func:`gpu_efficiency` (a measured-calibrated
+    baseline: one kernel-efficiency factor fitted to the GPU's published measurement)."""
+    prefill, step = _gpu_roofline(gpu, model, input_len, output_len)
+    if calibrated:
+        efficiency = gpu_efficiency(gpu)
+        prefill, step = prefill / efficiency, step / efficiency
     latency = prefill + output_len * step
-    return EndToEnd(gpu.name, input_len, output_len, prefill, step, gpu.power_w * latency)
+    name = f"{gpu.name}_calibrated" if calibrated else gpu.name
+    return EndToEnd(name, input_len, output_len, prefill, step, gpu.power_w * latency)

@@ -21,7 +21,9 @@ admitted into the next one; the result is a function of the inputs and the seed 
 
 Metrics: throughput = output tokens / makespan (first arrival to last finish); time between
 tokens = the gaps between a request's consecutive tokens (median and p99 over all gaps);
-end-to-end latency = finish - arrival; energy per output token by component.
+end-to-end latency = finish - arrival; energy per output token by component: dynamic (the
+actions of every iteration) plus static (the devices' load-independent power,
+:attr:`arch.hbm.HbmDevice.static_power_w`, times the makespan, on every device).
 """
 
 from __future__ import annotations
@@ -111,7 +113,8 @@ class ServingResult:
     tbt_median_ns: float
     tbt_p99_ns: float
     actions: dict[str, float] = field(default_factory=dict)
-    energy_pj: dict[str, float] = field(default_factory=dict)
+    energy_pj: dict[str, float] = field(default_factory=dict)  # dynamic
+    static_energy_pj: dict[str, float] = field(default_factory=dict)
 
     @property
     def makespan_ns(self) -> int:
@@ -126,11 +129,21 @@ class ServingResult:
         return np.subtract(self.finish_ns, self.arrival_ns)
 
     @property
-    def energy_per_token_j(self) -> float:
+    def dynamic_energy_per_token_j(self) -> float:
         return sum(self.energy_pj.values()) * 1e-12 / self.output_tokens
 
+    @property
+    def static_energy_per_token_j(self) -> float:
+        return sum(self.static_energy_pj.values()) * 1e-12 / self.output_tokens
+
+    @property
+    def energy_per_token_j(self) -> float:
+        """Dynamic plus static energy per output token."""
+        return self.dynamic_energy_per_token_j + self.static_energy_per_token_j
+
     def energy_per_token_by_component_j(self) -> dict[str, float]:
-        return {c: e * 1e-12 / self.output_tokens for c, e in sorted(self.energy_pj.items())}
+        both = self.energy_pj | self.static_energy_pj
+        return {c: e * 1e-12 / self.output_tokens for c, e in sorted(both.items())}
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -157,15 +170,27 @@ def poisson_requests(count: int, rate_per_s: float | None, prompt_tokens, output
     return tuple(Request(i, int(a), int(p), int(o)) for i, (a, p, o) in enumerate(rows))
 
 
+def _trace_rows(path) -> list[tuple[float, int, int]]:
+    """Rows of a trace CSV; lines starting with ``#`` are comments. A bad file is one ValueError line."""
+    try:
+        with open(path, newline="") as handle:
+            lines = [line for line in handle if not line.startswith("#")]
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
+    rows = []
+    for number, r in enumerate(csv.DictReader(lines), start=1):
+        try:
+            rows.append((float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"])))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}: data row {number}: needs arrival_s (seconds), prompt_tokens and "
+                             f"output_tokens (integers), got {dict(r)}") from None
+    return rows
+
+
 def load_trace(source) -> tuple[Request, ...]:
     """Requests from rows of (arrival_s, prompt_tokens, output_tokens): a list of tuples, or a
-    CSV file with those three columns (header names as given here)."""
-    if isinstance(source, str | Path):
-        with open(source, newline="") as handle:
-            rows = [(float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"]))
-                    for r in csv.DictReader(handle)]
-    else:
-        rows = list(source)
+    CSV file with those three columns (header names as given here; ``#`` lines are comments)."""
+    rows = _trace_rows(source) if isinstance(source, str | Path) else list(source)
     return tuple(Request(i, round(float(a) * NS_PER_S), int(p), int(o)) for i, (a, p, o) in enumerate(rows))
 
 
@@ -298,8 +323,10 @@ def _result(model, system, requests, config, engine: _Engine) -> ServingResult:
     tbt = (float(np.median(gaps)), float(np.percentile(gaps, 99))) if gaps.size else (0.0, 0.0)
     actions = actions_of(engine.totals, system.device)
     by_id = {r.id: r for r in requests}
+    makespan_s = (max(engine.finish.values()) - min(r.arrival_ns for r in requests)) / NS_PER_S
+    static = {c: w * system.devices * makespan_s * 1e12 for c, w in system.device.static_power_w.items()}
     return ServingResult(
         system.device.name, model.name, system.devices, config, tuple(engine.iterations),
         tuple(by_id[i].arrival_ns for i in order), tuple(engine.first[i] for i in order),
         tuple(engine.finish[i] for i in order), sum(r.output_tokens for r in requests), engine.emitted,
-        tbt[0], tbt[1], actions, energy_by_component(actions, system.device.energy))
+        tbt[0], tbt[1], actions, energy_by_component(actions, system.device.energy), static)

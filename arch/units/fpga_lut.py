@@ -40,12 +40,13 @@ from .systolic import check_positive_int
 __all__ = ["DEFAULT_COSTS", "LUT_DESIGNS", "FitReport", "LutAccelerator", "LutCosts", "LutUnit",
            "ResourceUse", "fit", "load_lut_design", "max_units", "unit_resources"]
 
-TableMemory = Literal["bram", "uram"]
+TableMemory = Literal["bram", "uram", "lutram"]
 
 
 @dataclass(frozen=True)
 class LutUnit:
-    """One table-lookup engine (see the module docstring). Defaults: LUT-LLM on the V80.
+    """One table-lookup engine (see the module docstring). Defaults: LUT-LLM's uint8 engine;
+    the built-in design ``lutllm_v80`` uses its final 4-bit engines (see that file).
 
     64 activation centroids of 2 elements, 16 weight centroids, uint8 table entries
     (docs/sources.md [lutllm]; LUT-FPGA/LUT-LLM config/config.h ``n_cent``/``w_n_cent`` and the
@@ -77,8 +78,8 @@ class LutUnit:
         for name in ("act_centroids", "weight_centroids"):
             value = getattr(self, name)
             check(value >= 2, name, f"must be at least 2, not {value!r}")
-        check(self.table_memory in ("bram", "uram"), "table_memory",
-              f"must be one of bram, uram, not {self.table_memory!r}")
+        check(self.table_memory in ("bram", "uram", "lutram"), "table_memory",
+              f"must be one of bram, uram, lutram, not {self.table_memory!r}")
         check(self.resident_tables * self.codebook_outputs >= self.lookups_per_cycle, "resident_tables",
               f"must hold the {self.table_rows_per_cycle} tables one cycle reads, not {self.resident_tables}")
 
@@ -153,16 +154,23 @@ def _mux_luts(inputs: int) -> int:
     return math.ceil((inputs - 1) / 3)
 
 
+def _table_copies(unit: LutUnit) -> int:
+    return 2 if unit.double_buffer else 1
+
+
 def _table_blocks(unit: LutUnit, device_like: FpgaDevice | None) -> int:
-    """Blocks the resident tables need: by capacity, or by ports (whichever is more)."""
+    """Blocks the resident tables need: by capacity, or by ports (whichever is more); none
+    when they sit in LUTRAM (partitioned into registers and LUT memories, as LUT-LLM's final
+    engines leave them)."""
+    if unit.table_memory == "lutram":
+        return 0
     uram = unit.table_memory == "uram"
     block_bits = 288 * 1024 if uram else 36 * 1024
     ports = (device_like.uram_ports if uram else device_like.bram_ports) if device_like else 2
     port_bits = (device_like.uram_port_bits if uram else device_like.bram_port_bits) if device_like else (
         72 if uram else 36)
     read_ports = ports - 1 if unit.double_buffer else ports
-    copies = 2 if unit.double_buffer else 1
-    by_capacity = math.ceil(copies * unit.resident_tables * unit.table_bits / block_bits)
+    by_capacity = math.ceil(_table_copies(unit) * unit.resident_tables * unit.table_bits / block_bits)
     port_reads = unit.table_rows_per_cycle * math.ceil(unit.table_row_bits / port_bits)
     return max(by_capacity, math.ceil(port_reads / read_ports))
 
@@ -174,11 +182,13 @@ def unit_resources(unit: LutUnit, device: FpgaDevice | None = None,
     index_bits = (2 if unit.double_buffer else 1) * unit.resident_tables * unit.codebook_outputs \
         * unit.weight_index_bits
     index_luts = max(math.ceil(index_bits / costs.lutram_bits_per_lut), lanes * unit.weight_index_bits)
-    lut = (lanes * unit.table_entry_bits * _mux_luts(unit.weight_centroids)
-           + lanes * unit.accumulator_bits + index_luts + unit.search_lanes * costs.search_lane_luts)
+    table_luts = 0 if unit.table_memory != "lutram" else math.ceil(
+        _table_copies(unit) * unit.resident_tables * unit.table_bits / costs.lutram_bits_per_lut)
+    lut = (lanes * unit.table_entry_bits * _mux_luts(unit.weight_centroids) + lanes * unit.accumulator_bits
+           + index_luts + table_luts + unit.search_lanes * costs.search_lane_luts)
     ff = lanes * (unit.table_entry_bits + unit.accumulator_bits) + unit.search_lanes * costs.search_lane_ffs
     blocks = _table_blocks(unit, device)
-    return ResourceUse(lut=lut, ff=ff, bram=0 if unit.table_memory == "uram" else blocks,
+    return ResourceUse(lut=lut, ff=ff, bram=blocks if unit.table_memory == "bram" else 0,
                        uram=blocks if unit.table_memory == "uram" else 0,
                        dsp=unit.search_lanes * unit.act_vector_len)
 
@@ -240,7 +250,8 @@ class LutAccelerator:
 
     ``attention_macs_per_cycle`` is the DSP engine that runs the attention matmuls (QK^T and
     PV stay arithmetic in LUT-LLM); ``fixed`` is what that engine and the other non-lookup
-    engines (norms, RoPE, SwiGLU, shell) take from the device.
+    engines (norms, RoPE, SwiGLU, shell) take from the device. ``overlap_qkv_attention``
+    pipelines the Q/K/V projections with the attention over the KV heads (:mod:`sim.lut`).
     """
 
     name: str
@@ -252,6 +263,7 @@ class LutAccelerator:
     clock_hz: float
     attention_macs_per_cycle: int
     fixed: ResourceUse = ResourceUse()
+    overlap_qkv_attention: bool = False
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
@@ -259,6 +271,8 @@ class LutAccelerator:
         check_positive_int(self.units, "units")
         check_positive_int(self.attention_macs_per_cycle, "attention_macs_per_cycle")
         check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+        check(isinstance(self.overlap_qkv_attention, bool), "overlap_qkv_attention",
+              f"must be true or false, not {self.overlap_qkv_attention!r}")
 
     @cached_property
     def fpga(self) -> FpgaDevice:

@@ -19,16 +19,12 @@ from typing import Literal
 
 from ..config import check
 from .systolic import check_positive_int
+from .xpu import check_non_negative
 
 __all__ = ["PIM_LOCATIONS", "PimLocation", "PimUnit"]
 
 PimLocation = Literal["logic_die", "bank_group", "bank"]
 PIM_LOCATIONS: tuple[str, ...] = ("logic_die", "bank_group", "bank")
-
-
-def _non_negative(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-    check(ok, field, f"must be zero or positive, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +33,7 @@ class PimUnit:
 
     ``buffer_bytes_per_unit`` is each unit's operand buffer; ``area_mm2`` the units' area and
     ``die_area_mm2`` the die they sit on (0 when not known), for the area share a report shows.
+    ``static_power_w`` is the units' leakage per stack, charged per second of a run.
     """
 
     name: str
@@ -47,6 +44,7 @@ class PimUnit:
     buffer_bytes_per_unit: int = 0
     area_mm2: float = 0.0
     die_area_mm2: float = 0.0
+    static_power_w: float = 0.0
     source: str = ""
 
     def __post_init__(self):
@@ -57,9 +55,10 @@ class PimUnit:
         clock = self.clock_hz
         ok = isinstance(clock, int | float) and not isinstance(clock, bool) and clock > 0
         check(ok, "clock_hz", f"must be positive, not {clock!r}")
-        _non_negative(self.buffer_bytes_per_unit, "buffer_bytes_per_unit")
-        _non_negative(self.area_mm2, "area_mm2")
-        _non_negative(self.die_area_mm2, "die_area_mm2")
+        check_non_negative(self.buffer_bytes_per_unit, "buffer_bytes_per_unit")
+        check_non_negative(self.area_mm2, "area_mm2")
+        check_non_negative(self.die_area_mm2, "die_area_mm2")
+        check_non_negative(self.static_power_w, "static_power_w")
         check(self.die_area_mm2 == 0 or self.area_mm2 <= self.die_area_mm2, "area_mm2",
               f"must fit on the die ({self.die_area_mm2} mm^2), not {self.area_mm2!r}")
 

@@ -20,12 +20,19 @@ from dataclasses import dataclass
 from ..config import check
 from .systolic import check_positive_int
 
-__all__ = ["Link", "Xpu"]
+__all__ = ["Link", "Xpu", "check_non_negative", "check_positive"]
 
 
-def _positive(value: object, field: str) -> None:
+def check_positive(value: object, field: str) -> None:
+    """Reject anything but a positive int or float (bools excluded), naming ``field``."""
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
     check(ok, field, f"must be positive, not {value!r}")
+
+
+def check_non_negative(value: object, field: str) -> None:
+    """Reject anything but a zero or positive int or float (bools excluded), naming ``field``."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    check(ok, field, f"must be zero or positive, not {value!r}")
 
 
 def _fraction(value: object, field: str) -> None:
@@ -39,8 +46,10 @@ class Xpu:
 
     ``compute_efficiency`` and ``memory_efficiency`` are the fractions of peak compute and
     of the device's external HBM bandwidth that GEMMs sustain (AttAcc's simulator uses 0.8
-    and 0.85 for H100). ``l1_tile`` and ``l2_tile`` are the output-tile edges (elements) of
-    the two on-chip tiling levels whose re-reads the energy model counts.
+    and 0.85 for H100). ``static_power_w`` is drawn whenever the device is powered, busy or
+    not (charged per second of a run; 0 when no figure is given). ``l1_tile`` and
+    ``l2_tile`` are the output-tile edges (elements) of the two on-chip tiling levels whose
+    re-reads the energy model counts.
     """
 
     name: str
@@ -49,10 +58,12 @@ class Xpu:
     memory_efficiency: float = 1.0
     l2_tile: int = 128
     l1_tile: int = 16
+    static_power_w: float = 0.0
     source: str = ""
 
     def __post_init__(self):
-        _positive(self.peak_flops, "peak_flops")
+        check_positive(self.peak_flops, "peak_flops")
+        check_non_negative(self.static_power_w, "static_power_w")
         _fraction(self.compute_efficiency, "compute_efficiency")
         _fraction(self.memory_efficiency, "memory_efficiency")
         check_positive_int(self.l2_tile, "l2_tile")
@@ -79,7 +90,7 @@ class Link:
     source: str = ""
 
     def __post_init__(self):
-        _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
+        check_positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
         check(isinstance(self.energy_pj_per_bit, int | float) and self.energy_pj_per_bit >= 0,
               "energy_pj_per_bit", f"must be >= 0, not {self.energy_pj_per_bit!r}")
 

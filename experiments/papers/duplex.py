@@ -1,9 +1,11 @@
 """Duplex (MICRO 2024): an H100-like xPU plus Logic-PIM, against the GPU, Bank-PIM and BG-PIM.
 
-``reproduce(out_dir)`` writes ``duplex.csv`` (model, system, batch, throughput_tok_s,
-tbt_median_ms, energy_per_token_j), ``duplex_ratios.png`` (throughput and energy per token
-of every system relative to the GPU, per model and batch size) and ``duplex_summary.md``
-(our ratios next to the paper's claims, and where we differ).
+``reproduce(out_dir, profile)`` writes ``duplex.csv`` (model, system, batch, throughput_tok_s,
+tbt_median_ms, energy_per_token_j and its dynamic and static parts), ``duplex_ratios.png``
+(throughput and energy per token of every system relative to the GPU, per model and batch
+size) and ``duplex_summary.md`` (our ratios next to the paper's claims, how they move with
+the request trace, and where we differ); a profile other than the default adds its name to
+the file names.
 
 Configuration (docs/sources.md [duplex]; the device files ``arch/data/pim/{h100,duplex,
 bank_pim,bg_pim}.yaml``): every system is the same H100-like xPU on 5 HBM3 stacks, with
@@ -11,12 +13,15 @@ Logic-PIM (duplex), PIM units at every bank (bank_pim) or every bank group (bg_p
 (gpu). Each model runs on the fewest devices (a power of two) whose memory holds its FP16
 weights in at most 75 % of it, in tensor parallel over NVLink. Serving: continuous batching
 (:mod:`sim.serving`) of ``REQUESTS_PER_SLOT x batch`` requests all waiting at time 0,
-prompts of 256-512 and outputs of 64-256 tokens drawn uniformly (seed 0), expected-value
-MoE routing; ``batch`` is the scheduler's maximum batch size.
+expected-value MoE routing; ``batch`` is the scheduler's maximum batch size. Request lengths
+(:data:`PROFILES`): ``azure-conv`` (default) takes them in order from the Azure LLM inference
+trace 2023, conversation service (``data/azure_llm_conv_2023_head384.csv``, cited there);
+``uniform`` draws prompts of 256-512 and outputs of 64-256 tokens uniformly (seed 0).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -29,7 +34,7 @@ import pandas as pd  # noqa: E402
 from arch.hbm import load_hbm_device  # noqa: E402
 from arch.workloads import load_model  # noqa: E402
 from sim.pim import System  # noqa: E402
-from sim.serving import ServingConfig, ServingResult, poisson_requests, simulate_serving  # noqa: E402
+from sim.serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving  # noqa: E402
 
 MODELS: tuple[str, ...] = ("mixtral-8x7b", "glam", "grok-1", "opt-66b", "llama-3-70b")
 SYSTEMS: dict[str, str] = {"gpu": "h100", "duplex": "duplex", "bank_pim": "bank_pim", "bg_pim": "bg_pim"}
@@ -39,7 +44,14 @@ PROMPT_TOKENS = (256, 512)
 OUTPUT_TOKENS = (64, 256)
 SEED = 0
 WEIGHT_SHARE = 0.75  # weights may fill at most this share of the devices' memory
-COLUMNS = ["model", "system", "batch", "throughput_tok_s", "tbt_median_ms", "energy_per_token_j"]
+COLUMNS = ["model", "system", "batch", "throughput_tok_s", "tbt_median_ms", "energy_per_token_j",
+           "dynamic_energy_per_token_j", "static_energy_per_token_j"]
+TRACE = Path(__file__).parent / "data" / "azure_llm_conv_2023_head384.csv"
+PROFILES: dict[str, str] = {
+    "azure-conv": "request lengths of the Azure LLM inference trace 2023 (conversation), in trace order",
+    "uniform": "synthetic request lengths: prompts 256-512, outputs 64-256 tokens, uniform (seed 0)",
+}
+DEFAULT_PROFILE = "azure-conv"
 
 # The paper's claims (docs/sources.md [duplex]).
 PAPER = {"throughput_max": 2.67, "throughput_mean": 2.07, "latency_max": 2.57, "energy_max": 0.42,
@@ -57,27 +69,41 @@ def devices_for(model: str) -> int:
 
 
 @cache
-def _requests(batch: int):
-    return poisson_requests(REQUESTS_PER_SLOT * batch, None, PROMPT_TOKENS, OUTPUT_TOKENS, seed=SEED)
+def _requests(batch: int, trace: str):
+    count = REQUESTS_PER_SLOT * batch
+    if trace == "uniform":
+        return poisson_requests(count, None, PROMPT_TOKENS, OUTPUT_TOKENS, seed=SEED)
+    requests = load_trace(TRACE)
+    if len(requests) < count:
+        raise ValueError(f"{TRACE} holds {len(requests)} requests; batch {batch} needs {count}")
+    return tuple(replace(r, arrival_ns=0) for r in requests[:count])
 
 
-def run(model: str, system: str, batch: int) -> ServingResult:
-    """One serving run of the reproduction."""
+def run(model: str, system: str, batch: int, trace: str = DEFAULT_PROFILE) -> ServingResult:
+    """One serving run of the reproduction, with the request lengths of ``trace`` (:data:`PROFILES`)."""
     target = System(load_hbm_device(SYSTEMS[system]), devices_for(model))
-    return simulate_serving(model, target, _requests(batch), ServingConfig(max_batch=batch, seed=SEED))
+    return simulate_serving(model, target, _requests(batch, trace), ServingConfig(max_batch=batch, seed=SEED))
 
 
-def results(models=None, systems=None, batches=None) -> pd.DataFrame:
+def results(models=None, systems=None, batches=None, trace: str = DEFAULT_PROFILE) -> pd.DataFrame:
     """One row per (model, system, batch); by default :data:`MODELS` x :data:`SYSTEMS` x :data:`BATCHES`."""
     rows = []
     for model in models or MODELS:
         for batch in batches or BATCHES:
             for system in systems or SYSTEMS:
-                r = run(model, system, batch)
+                r = run(model, system, batch, trace)
                 rows.append({"model": model, "system": system, "batch": batch,
                              "throughput_tok_s": r.throughput_tok_s, "tbt_median_ms": r.tbt_median_ns / 1e6,
-                             "energy_per_token_j": r.energy_per_token_j})
+                             "energy_per_token_j": r.energy_per_token_j,
+                             "dynamic_energy_per_token_j": r.dynamic_energy_per_token_j,
+                             "static_energy_per_token_j": r.static_energy_per_token_j})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def sensitivity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The headline figures (rows) under each request trace (columns), beside the paper's."""
+    frame = pd.DataFrame({trace: pd.Series(headline(table)) for trace, table in tables.items()})
+    return frame.assign(paper=pd.Series(PAPER))
 
 
 def ratios(table: pd.DataFrame) -> pd.DataFrame:
@@ -128,62 +154,121 @@ def plot_ratios(table: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def summary(table: pd.DataFrame) -> str:
+_NAMES = {"throughput_max": "throughput over GPU, max (x)",
+          "throughput_mean": "throughput over GPU, mean (x)",
+          "latency_max": "median time between tokens lower than GPU, max (x)",
+          "energy_max": "energy per token saved vs GPU, max",
+          "energy_mean": "energy per token saved vs GPU, mean",
+          "bank_pim_mixtral_max": "over Bank-PIM on Mixtral, max (x)",
+          "bank_pim_mixtral_mean": "over Bank-PIM on Mixtral, mean (x)"}
+
+
+def pim_limits() -> pd.DataFrame:
+    """Per PIM system: what each limit leaves of the column-rate peak, without and with the
+    rated power budget (:mod:`arch.hbm_timing`), as multiples of the external bandwidth."""
+    rows = {}
+    for system in ("duplex", "bg_pim", "bank_pim"):
+        device = load_hbm_device(SYSTEMS[system])
+        rated = replace(device, pim_power_budget="rated").pim_limits
+        limits, external = device.pim_limits, device.stack.external_bandwidth_bytes_per_s
+        rows[system] = {"peak (x)": limits.peak_bytes_per_s / external, "refresh": limits.refresh_factor,
+                        "activation": limits.activation_factor,
+                        "sustained (x)": limits.achievable_bytes_per_s / external,
+                        "power, rated budget": rated.power_factor,
+                        "sustained, rated budget (x)": rated.achievable_bytes_per_s / external}
+    return pd.DataFrame(rows).T
+
+
+def _energy_split(table: pd.DataFrame) -> pd.DataFrame:
+    share = table.static_energy_per_token_j / table.energy_per_token_j
+    return table.assign(static_share=share).pivot_table(index="system", values=[
+        "dynamic_energy_per_token_j", "static_energy_per_token_j", "static_share"]).reindex(list(SYSTEMS))
+
+
+def summary(table: pd.DataFrame, profile: str = DEFAULT_PROFILE,
+            traces: dict[str, pd.DataFrame] | None = None) -> str:
     ours, r = headline(table), ratios(table)
-    names = {"throughput_max": "throughput over GPU, max (x)",
-             "throughput_mean": "throughput over GPU, mean (x)",
-             "latency_max": "median time between tokens lower than GPU, max (x)",
-             "energy_max": "energy per token saved vs GPU, max",
-             "energy_mean": "energy per token saved vs GPU, mean",
-             "bank_pim_mixtral_max": "over Bank-PIM on Mixtral, max (x)",
-             "bank_pim_mixtral_mean": "over Bank-PIM on Mixtral, mean (x)"}
-    claims = pd.DataFrame({"ours": pd.Series(ours), "paper": pd.Series(PAPER)}).rename(index=names)
+    claims = pd.DataFrame({"ours": pd.Series(ours), "paper": pd.Series(PAPER)}).rename(index=_NAMES)
     devices = ", ".join(f"{m} {devices_for(m)}" for m in table.model.unique())
-    return "\n".join([
-        "# Duplex reproduction", "", f"Devices per model (tensor parallel): {devices}.", "",
-        "Duplex against the paper's claims (means are arithmetic over models x batch sizes):", "",
-        claims.round(3).to_markdown(), "", "Per model and batch size:", "", r.round(3).to_markdown(), "",
-        _DIFFERENCES]) + "\n"
+    lines = [f"# Duplex reproduction (requests: {PROFILES[profile]})", "",
+             f"Devices per model (tensor parallel): {devices}.", "",
+             "Duplex against the paper's claims (means are arithmetic over models x batch sizes):", "",
+             claims.round(3).to_markdown(), "", "Per model and batch size:", "", r.round(3).to_markdown(), "",
+             "Energy per output token, dynamic and static (mean over models x batch sizes, J):", "",
+             _energy_split(table).round(4).to_markdown(), "",
+             "PIM bandwidth per stack from HBM3 timing (multiples of the external 670 GB/s):", "",
+             pim_limits().round(3).to_markdown(), ""]
+    if traces:
+        lines += ["How the headline figures move with the request trace:", "",
+                  sensitivity(traces).rename(index=_NAMES).round(3).to_markdown(), ""]
+    return "\n".join([*lines, _DIFFERENCES]) + "\n"
 
 
 _DIFFERENCES = """## Where we differ from the paper and why
 
 - Simulator: the paper uses a cycle-accurate simulator (Ramulator-based DRAM timing, GPU
-  kernels profiled); ours is a roofline per op (FLOPs at derated peak, bytes at derated
-  bandwidth, AttAcc's 0.8 / 0.85 for the xPU, none for PIM) inside an event-driven
-  continuous-batching loop. No DRAM refresh, row misses, kernel launch, softmax/norm or
-  activation-function time; so our absolute tokens/s are upper bounds for every system.
-- Energy is dynamic only: FGDRAM segment energies per bit, AttAcc's on-chip and MAC energies
-  and NVLink per bit. We count no static or idle power, so a system that finishes sooner
-  saves nothing for it; that is the largest reason our energy savings are below the paper's
-  (28 % on average), whose totals include time-proportional power.
+  kernels profiled); ours is a roofline per op inside an event-driven continuous-batching
+  loop. The xPU sees its peak FLOPs and the stacks' bandwidth derated by AttAcc's 0.8 / 0.85.
+  PIM units see the column-rate peak at their location cut by HBM3 timing, derived once for
+  every PIM kind (arch/hbm_timing.py, the table above): all-bank refresh (tRFC 450 ns of
+  tREFI 3.9 us) and the activation window (four ACTs per tFAW of 30 ns per pseudo-channel),
+  from AttAcc's Ramulator2 HBM3 model. Row misses, kernel launch and softmax/norm time are
+  not modelled, so absolute tokens/s are upper bounds for every system.
+- Energy per token is dynamic (FGDRAM segment energies per bit, AttAcc's on-chip and MAC
+  energies, NVLink per bit) plus static power times the makespan on every device: the xPU's
+  70 W [estimate: H100 idle board power], HBM3 standby and refresh from per-channel currents
+  [estimate: DRAMsim3's HBM2 figures], PIM leakage [estimate: the xPU's W/mm^2 over
+  Logic-PIM's 17.8 mm^2]. A large part of the saving vs the GPU is the xPU's static power:
+  a faster system pays it for less time (the energy table above splits the two). The three
+  static figures are estimates, not measurements, and the energy saving moves with them.
+- Throughput over the GPU, max: our best case is Mixtral (and Grok-1) at batch 32, where
+  the GPU streams every active expert's weights for a few tokens each at 85 % of the stacks'
+  bandwidth while Logic-PIM reads them at 3.5x. It stays above the paper's 2.67x; the
+  deciding inputs are the GPU's roofline (0.8 / 0.85 of peak, AttAcc; no measured-calibrated
+  GPU baseline is in place for Duplex yet) and Logic-PIM's sustained 3.5x.
 - Workload: the paper serves request traces with its own length distributions and device
-  counts, which we do not have; we use uniform synthetic lengths (prompts 256-512, outputs
-  64-256), all requests waiting at time 0, and the fewest power-of-two devices whose memory
-  holds the weights in 75 % of it. Attention in prefill counts the full score matrix.
+  counts, which we do not have. The default takes request lengths in order from the Azure LLM
+  inference trace 2023 (conversation; Splitwise, ISCA 2024), all requests waiting at time 0;
+  the ``uniform`` profile draws synthetic lengths, and the table above shows both. Devices:
+  the fewest powers of two whose memory holds the weights in 75 % of it. Attention in
+  prefill counts the full score matrix.
 - Placement: every op goes where its roofline is faster, and independent ops (experts, the
   attention of prefill and decode requests) are split between xPU and PIM at the Op/B order
   that minimizes the group's time, sharing the DRAM banks' bandwidth. The paper's scheduler
   may balance differently; expert routing here is expected-value (equal tokens per expert).
-- Baselines: Bank-PIM is sized to 16x bandwidth at Op/B 1, BG-PIM to Logic-PIM's compute and
-  bandwidth on the DRAM dies (docs/sources.md [duplex]). Both get the same Op/B placement and
-  co-processing with the xPU as Duplex, so the xPU takes the work Bank-PIM is slow at (GQA
-  attention at Op/B 4-8, experts with a few dozen tokens): that narrows Duplex's lead over
-  Bank-PIM on Mixtral (ours 1.2-1.3x, the paper's 1.49x mean, 1.80x best). On models with
-  plain multi-head attention (GLaM, OPT-66B: attention at Op/B 1) Bank-PIM's 16x bandwidth
-  wins, as the paper's premise (Bank-PIM suits Op/B below one) says it should. With the same
-  compute and bandwidth our BG-PIM matches Duplex in throughput and saves more energy (a
-  shorter data path): we model neither the DRAM process's slower logic nor the capacity its
-  area costs, which is where the paper's argument against BG-PIM lies.
+- Baselines: Bank-PIM has a unit per bank with 16 MACs each (sized by us so that its peak
+  Op/B is 1 at the 16x column-rate peak, as the paper describes it); all-bank streaming
+  needs four times the row activations tFAW allows, so it sustains 5.8x, not 16x. BG-PIM has
+  Logic-PIM's compute and bandwidth on the DRAM dies (docs/sources.md [duplex]). Both get the same Op/B
+  placement and co-processing with the xPU as Duplex, so the xPU takes the work Bank-PIM is
+  slow at (GQA attention at Op/B 4-8, experts with a few dozen tokens): Duplex's lead over
+  Bank-PIM on Mixtral stays below the paper's 1.49x mean. The decisive input is Bank-PIM's
+  compute (our sizing, Op/B 1): on Mixtral's GQA attention and small expert batches it is
+  compute-bound, and the xPU co-processing hides most of the gap. On models with plain
+  multi-head attention (GLaM, OPT-66B: attention at Op/B 1) Bank-PIM's bandwidth wins, as
+  the paper's premise says it should. With the same compute and bandwidth our BG-PIM matches
+  Duplex in throughput and saves more energy (a shorter data path): we model neither the
+  DRAM process's slower logic nor the capacity its area costs, which is where the paper's
+  argument against BG-PIM lies.
+- Power budget: under AttAcc's constraint (a PIM may draw what a standard stack draws at its
+  rated bandwidth, ``pim_power_budget: rated``) Logic-PIM would sustain only about 1x and
+  BG-PIM 2x (the table above): 4x TSVs move four times the bits across the DRAM dies' column
+  and bank-group buses. The built-in devices carry no budget, as the paper assumes the stack
+  delivers Logic-PIM's bandwidth; the table shows what that assumption is worth.
 """
 
 
-def reproduce(out_dir: Path) -> list[Path]:
+def reproduce(out_dir: Path, profile: str | None = None) -> list[Path]:
+    """Write the table, plot and summary of ``profile`` (:data:`PROFILES`), with every other
+    trace's headline figures beside it in the summary."""
+    profile = profile or DEFAULT_PROFILE
+    stem = "duplex" if profile == DEFAULT_PROFILE else f"duplex_{profile}"
     out_dir = Path(out_dir)
-    table = results()
-    csv = out_dir / "duplex.csv"
+    tables = {trace: results(trace=trace) for trace in (profile, *(t for t in PROFILES if t != profile))}
+    table = tables[profile]
+    csv = out_dir / f"{stem}.csv"
     table.to_csv(csv, index=False)
-    plot = plot_ratios(table, out_dir / "duplex_ratios.png")
-    md = out_dir / "duplex_summary.md"
-    md.write_text(summary(table))
+    plot = plot_ratios(table, out_dir / f"{stem}_ratios.png")
+    md = out_dir / f"{stem}_summary.md"
+    md.write_text(summary(table, profile, tables))
     return [csv, plot, md]

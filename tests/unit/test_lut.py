@@ -27,22 +27,24 @@ def test_builtin_devices_load_with_sources():
     assert all(d.source and d.power_source for d in (v80, u280, load_gpu("mi210"), load_gpu("a100")))
 
 
-def test_design_fits_v80_and_names_lut_as_limit(acc):
+def test_design_fits_v80_and_names_dsp_as_limit(acc):
     report = acc.fit()
-    assert report.fits and report.binding == "lut"
-    assert report.describe().startswith("fits on v80: limited by lut")
+    assert report.fits and report.binding == "dsp"
+    assert report.describe().startswith("fits on v80: limited by dsp")
 
 
 def test_too_many_units_do_not_fit_and_the_limit_is_named(acc):
-    report = fit(acc.fpga, acc.unit, 64, acc.fixed)
-    assert not report.fits and report.binding == "lut"
-    assert report.describe().startswith("does not fit on v80: limited by lut (")
+    # 128 search DSPs a unit plus the attention engine's 256: 84 units need 11,008 of 10,848
+    report = fit(acc.fpga, acc.unit, 84, acc.fixed)
+    assert not report.fits and report.binding == "dsp"
+    assert report.describe() == "does not fit on v80: limited by dsp (11,008 of 10,848, 101.5%)"
 
 
 def test_binding_resource_follows_the_scarce_one(acc):
     # Narrow units holding many tables in URAM: 576 x 8 Kb = 4.5 Mb -> 16 URAM288 each;
     # 120 of them need 1,920 URAMs > 1,878 while their LUTs stay under the device's.
-    uram_unit = replace(acc.unit, table_memory="uram", lookups_per_cycle=8, search_lanes=1,
+    uram_unit = replace(acc.unit, table_memory="uram", table_entry_bits=8, lookups_per_cycle=8,
+                        search_lanes=1,
                         resident_tables=576)
     assert unit_resources(uram_unit, acc.fpga).uram == 16
     report = fit(acc.fpga, uram_unit, 120)
@@ -70,12 +72,21 @@ def test_unit_resources_by_hand():
     assert ResourceUse(1, 2, 3, 4, 5).times(2) + ResourceUse(lut=1) == ResourceUse(3, 4, 6, 8, 10)
 
 
+def test_lutram_tables_by_hand(acc):
+    # the design's tables: 24 x 64 x 16 x 4 bits = 98,304 bits -> 1,536 LUT6 as 64-bit LUTRAM
+    unit = acc.unit
+    in_lutram = unit_resources(unit, acc.fpga)
+    in_bram = unit_resources(replace(unit, table_memory="bram"), acc.fpga)
+    assert in_lutram.lut - in_bram.lut == 24 * 64 * 16 * 4 // 64
+    assert (in_lutram.bram, in_lutram.uram) == (0, 0) and in_bram.bram > 0
+
+
 def test_linear_cycles_by_hand(acc):
     # Decode, 2048 -> 2048: 1,024 input vectors of 2.
     r = lut_linear(1, 2048, 2048, acc)
     search = 1024 * 64 // (16 * 64)  # 64 cycles
-    lookups = 1024 * 2048 // (16 * 1024)  # 128 cycles
-    tables = 1024 * 4 * 64 * 16  # bytes: 4 tables of 1 KiB per vector position
+    lookups = 1024 * 2048 // (16 * 512)  # 256 cycles
+    tables = 1024 * 4 * 64 * 16 // 2  # bytes: 4 tables of 64 x 16 4-bit entries per position
     indices = 1024 * 2048 * 4 // 8
     codebooks = 1024 * 64 * 2 * 4
     assert linear_load_bytes(2048, 2048, acc) == tables + indices + codebooks
@@ -96,6 +107,7 @@ def test_prefill_reuses_tables(acc):
 def test_energy_is_power_times_time(acc):
     r = lut_linear(1, 2048, 2048, acc)
     assert r.total_energy_pj == pytest.approx(acc.fpga.power_w * r.cycles / acc.clock_hz * 1e12)
+    assert r.energy_pj["fpga_static"] == pytest.approx(22.036 * r.cycles / acc.clock_hz * 1e12)
 
 
 def test_end_to_end_and_gpu_roofline(acc):
@@ -130,7 +142,7 @@ def test_design_yaml_errors_are_one_line_with_file_line_field(tmp_path):
         """))
     with pytest.raises(ConfigError) as err:
         load_lut_design(path)
-    assert str(err.value) == f"{path}:10: unit.table_memory: must be one of bram, uram, not 'dram'"
+    assert str(err.value) == f"{path}:10: unit.table_memory: must be one of bram, uram, lutram, not 'dram'"
     assert "\n" not in str(err.value)
 
 
