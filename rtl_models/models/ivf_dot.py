@@ -160,7 +160,8 @@ LANES = tuple(ivf_lane(c) for c in CONFIGS)
 
 
 def _stimulus(vectors: int, rng: np.random.Generator, mutant: bool):
-    return lane_stimulus(LANES, vectors, rng, mutant)
+    per_lane = max(1, -(-vectors // len(LANES)))  # the lanes share the vector count
+    return lane_stimulus(LANES, per_lane, rng, mutant)
 
 
 UNIT = Unit("ivf_dot", "INT v.s. FP block dots (arXiv 2510.25602): MXINT8, MXFP8 E4M3 (24-bit "
