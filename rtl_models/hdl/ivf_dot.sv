@@ -26,7 +26,7 @@ module ivf_dot #(
     parameter int BIAS = 7,
     parameter int NAN_ENC = 1,
     parameter int IS_INT = 0,
-    parameter int FRAC = IS_INT ? W - 2 : BIAS - 1 + MAN_BITS,  // element fraction bits
+    parameter int FRAC = IS_INT != 0 ? W - 2 : BIAS - 1 + MAN_BITS,  // element fraction bits
     parameter int K = 32,
     parameter int SCALE = 0,
     parameter int N = 24

@@ -1,5 +1,6 @@
 // A sub-block of ivf_dot (ivf_dot.sv describes the datapath and its arithmetic).
-// The K-input adder tree: exact two's complement sum of the signed lane values.
+// The K-input adder tree: exact two's complement sum of the signed lane values, as a
+// balanced tree of K - 1 adders (K a power of two).
 module ivf_tree #(
     parameter int K = 32,
     parameter int AW = 24,
@@ -9,9 +10,12 @@ module ivf_tree #(
     input  logic [K-1:0]           neg,
     output logic signed [SUMW-1:0] sum
 );
-  always @* begin
-    sum = '0;
+  always @* begin : tree
+    logic signed [SUMW-1:0] s [K];
     for (int i = 0; i < K; i++)
-      sum = neg[i] ? sum - SUMW'(v[i*AW +: AW]) : sum + SUMW'(v[i*AW +: AW]);
+      s[i] = neg[i] ? -(SUMW'(v[i*AW +: AW])) : SUMW'(v[i*AW +: AW]);
+    for (int step = 1; step < K; step = 2 * step)
+      for (int i = 0; i < K; i = i + 2 * step) s[i] = s[i] + s[i + step];
+    sum = s[0];
   end
 endmodule
