@@ -17,7 +17,8 @@
 //   result = sum * scale * 2^lsb rounded once to FP32 (round to nearest even, subnormals,
 //     overflow to infinity); an exact zero is +0 (a negative result that rounds to zero is
 //     -0); a NaN element or scale gives 0x7fc00000.
-// Integers: aligned = |a * b| exactly (no window), the rest as above.
+// Integers: the two's complement products a * b summed exactly (a signed multiplier, no
+// window, no sign-magnitude step), the rest as above.
 
 module ivf_dot #(
     parameter int W = 8,
@@ -45,7 +46,7 @@ module ivf_dot #(
   localparam int EW = 12;
 
   logic [K-1:0] neg, nan_e;
-  logic [K*MW-1:0] mag;
+  logic [K*MW-1:0] prod;
   // Integer lanes have no exponents: t and nonzero feed the float aligner only.
   /* verilator lint_off UNUSEDSIGNAL */
   logic [K-1:0] nonzero;
@@ -58,21 +59,21 @@ module ivf_dot #(
     for (gi = 0; gi < K; gi++) begin : g_lane
       ivf_mul #(.W(W), .EXP_BITS(EXP_BITS), .MAN_BITS(MAN_BITS), .NAN_ENC(NAN_ENC),
                 .IS_INT(IS_INT)) u_mul (
-          .a(a[gi*W +: W]), .b(b[gi*W +: W]), .neg(neg[gi]), .mag(mag[gi*MW +: MW]),
+          .a(a[gi*W +: W]), .b(b[gi*W +: W]), .neg(neg[gi]), .prod(prod[gi*MW +: MW]),
           .t(t[gi*(XW+1) +: XW+1]),
           .nan(nan_e[gi]));
-      assign nonzero[gi] = |mag[gi*MW +: MW];
+      assign nonzero[gi] = |prod[gi*MW +: MW];
     end
     if (IS_INT != 0) begin : g_int
       for (gi = 0; gi < K; gi++) begin : g_pass
-        assign v[gi*AW +: AW] = mag[gi*MW +: MW];
+        assign v[gi*AW +: AW] = prod[gi*MW +: MW];
       end
       assign top = '0;
     end else begin : g_fp
       ivf_maxexp #(.K(K), .TW(XW + 1)) u_maxexp (.t(t), .nonzero(nonzero), .top(top));
       for (gi = 0; gi < K; gi++) begin : g_align
         ivf_align #(.MW(MW), .TW(XW + 1), .N(N)) u_align (
-            .mag(mag[gi*MW +: MW]), .t(t[gi*(XW+1) +: XW+1]), .top(top),
+            .mag(prod[gi*MW +: MW]), .t(t[gi*(XW+1) +: XW+1]), .top(top),
             .aligned(v[gi*AW +: AW]));
       end
     end
@@ -80,7 +81,7 @@ module ivf_dot #(
 
   logic signed [SUMW-1:0] sum;
   logic [SUMW-1:0] abs_sum;
-  ivf_tree #(.K(K), .AW(AW)) u_tree (.v(v), .neg(neg), .sum(sum));
+  ivf_tree #(.K(K), .AW(AW), .SIGNED_IN(IS_INT)) u_tree (.v(v), .neg(neg), .sum(sum));
   assign abs_sum = sum[SUMW-1] ? -sum : sum;
 
   logic [SUMW+7:0] scaled;
