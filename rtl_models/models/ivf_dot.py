@@ -110,7 +110,9 @@ def _one_lane_rows(k: int, scale_one: int, codes_a, codes_b, filler=None):
 
 def exhaustive_rows(cfg: IvfConfig) -> dict[str, np.ndarray]:
     """4-bit lanes: every element code pair alone in the block. 8-bit lanes: every code
-    times 1.0 beside the largest product (for E4M3 each value is cut by the window)."""
+    times 1.0 beside the largest product (for E4M3 each value is cut by the window); E4M3
+    also zero times every code beside the smallest product (a zero product must not move
+    the window)."""
     scheme = cfg.block
     elem, k = scheme.element, scheme.block_size
     one_scale = 127 if scheme.scale.name == "e8m0fnu" else int(scheme.scale.encode(1.0))
@@ -118,9 +120,12 @@ def exhaustive_rows(cfg: IvfConfig) -> dict[str, np.ndarray]:
         ca, cb = every_pair(elem.bits, elem.bits)
         return _one_lane_rows(k, one_scale, ca, cb)
     every = np.arange(1 << elem.bits, dtype=np.uint64)
-    big, one = (int(elem.encode(np.array(v))) for v in (elem.max_value, 1.0))
-    filler = (np.full(len(every), big, np.uint64), np.full(len(every), one, np.uint64))
-    return _one_lane_rows(k, one_scale, every, np.full(len(every), one, np.uint64), filler)
+    big, one, tiny = (int(elem.encode(np.array(v))) for v in (elem.max_value, 1.0, elem.min_subnormal))
+    full = lambda code: np.full(len(every), code, np.uint64)  # noqa: E731
+    rows = [_one_lane_rows(k, one_scale, every, full(one), (full(big), full(one)))]
+    if isinstance(elem, FloatFormat):  # zero times every code beside the smallest product:
+        rows.append(_one_lane_rows(k, one_scale, full(0), every, (full(tiny), full(one))))
+    return {key: np.concatenate([r[key] for r in rows]) for key in rows[0]}
 
 
 def ivf_inputs(cfg: IvfConfig, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
