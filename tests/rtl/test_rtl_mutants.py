@@ -30,7 +30,7 @@ RTL_BUGS = (
     ("pim_mac", "bp_to_fp32.sv", "round_bit & (rest | kept[0])", "round_bit & rest"),
     ("ivf_dot", "ivf_tree.sv", "s[i] = s[i] + s[i + step];", "s[i] = s[i] | s[i + step];"),
     ("ivf_dot", "ivf_scale.sv", "EW'(ka) + EW'(kb) - EW'(18)", "EW'(ka) + EW'(kb) - EW'(17)"),
-    ("ivf_dot", "ivf_maxexp.sv", "if (nonzero[i] && t[i*TW +: TW] > top)", "if (t[i*TW +: TW] > top)"),
+    ("ivf_dot", "ivf_maxexp.sv", "t[i*TW +: TW] > top)", "t[i*TW +: TW-1] > top[TW-2:0])"),
 )
 
 
