@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._unit import Unit
-from . import bitserial_pe, block_dot, elem_mul, lmul, lut_unit, mx_quantize, pim_mac
+from . import bitserial_pe, block_dot, elem_mul, ivf_dot, lmul, lut_unit, mx_quantize, pim_mac
 
 UNITS: dict[str, Unit] = {
     u.name: u
@@ -17,6 +17,7 @@ UNITS: dict[str, Unit] = {
         lmul.UNIT,
         lut_unit.UNIT,
         pim_mac.UNIT,
+        ivf_dot.UNIT,
     )
 }
 

@@ -56,6 +56,8 @@ class DesignPoint:
 _MUL = ("bp_elem_decode.sv", "bp_elem_mul.sv")
 _DOT = _MUL + ("bp_to_fp32.sv", "bp_block_dot.sv")
 _PE = ("bp_to_fp32.sv", "bp_bitserial_pe.sv")
+_IVF = ("bp_elem_decode.sv", "bp_to_fp32.sv", "ivf_mul.sv", "ivf_maxexp.sv", "ivf_align.sv",
+        "ivf_tree.sv", "ivf_scale.sv", "ivf_norm.sv", "ivf_dot.sv")
 _FP8 = (("W", 8), ("EXP_BITS", 4), ("MAN_BITS", 3), ("BIAS", 7), ("NAN_ENC", 1))
 _FP4 = (("W", 4), ("EXP_BITS", 2), ("MAN_BITS", 1), ("BIAS", 1), ("NAN_ENC", 0))
 
@@ -89,6 +91,13 @@ DESIGN_POINTS = (
                 (("EXP_BITS", 4), ("MAN_BITS", 3), ("BIAS", 7), ("L", 3), ("MAX_MAG", 126))),
     DesignPoint("pim_mac_fp16_bf16", "pim_mac", "bp_pim_mac", ("bp_to_fp32.sv", "bp_pim_mac.sv")),
     DesignPoint("lut_unit_4x64x16", "lut_unit", "bp_lut_unit", ("bp_lut_unit.sv",)),
+    # "INT v.s. FP" (arXiv 2510.25602) block dots: sub-blocks are modules (ivf_mul, ivf_maxexp,
+    # ivf_align, ivf_tree, ivf_scale, ivf_norm); windows from the paper's eq. 44.
+    DesignPoint("ivf_mxint8", "ivf_dot", "ivf_dot", _IVF, (("W", 8), ("IS_INT", 1))),
+    DesignPoint("ivf_mxfp8_e4m3", "ivf_dot", "ivf_dot", _IVF, _FP8 + (("N", 24),)),
+    DesignPoint("ivf_nvint4", "ivf_dot", "ivf_dot", _IVF,
+                (("W", 4), ("IS_INT", 1), ("FRAC", 0), ("K", 16), ("SCALE", 1))),
+    DesignPoint("ivf_nvfp4", "ivf_dot", "ivf_dot", _IVF, _FP4 + (("K", 16), ("SCALE", 1), ("N", 10))),
 )
 
 

@@ -28,6 +28,9 @@ RTL_BUGS = (
     ("lut_unit", "bp_lut_unit.sv", "for (int p = 0; p < P; p++)", "for (int p = 1; p < P; p++)"),
     ("pim_mac", "bp_pim_mac.sv", "(bf16 ? EW'(134) : EW'(25))", "(bf16 ? EW'(133) : EW'(25))"),
     ("pim_mac", "bp_to_fp32.sv", "round_bit & (rest | kept[0])", "round_bit & rest"),
+    ("ivf_dot", "ivf_tree.sv", "s[i] = s[i] + s[i + step];", "s[i] = s[i] | s[i + step];"),
+    ("ivf_dot", "ivf_scale.sv", "EW'(ka) + EW'(kb) - EW'(18)", "EW'(ka) + EW'(kb) - EW'(17)"),
+    ("ivf_dot", "ivf_maxexp.sv", "t[i*TW +: TW] > top)", "t[i*TW +: TW-1] > top[TW-2:0])"),
 )
 
 
