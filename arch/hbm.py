@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from functools import cached_property, reduce
 from pathlib import Path
 
-from .config import builtin_names, check, from_dict, load_builtin, load_yaml
+from .config import MAX_BYTES, builtin_names, check, from_dict, load_builtin, load_yaml
+from .config import finite_positive as _positive
 from .tech import EnergyTable, load_energy_table
 from .units.logic_pim import PimUnit
 from .units.systolic import check_positive_int
@@ -56,10 +57,6 @@ SEGMENTS: tuple[str, ...] = ("hbm_act_pre", "hbm_cell", "hbm_column_bg", "hbm_bg
 # How many leading segments lie between the cells and a reader at each location.
 _CELL_SIDE = {"bank": 2, "bank_group": 3, "logic_die": 5, "xpu": 6}
 
-
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,8 @@ class HbmStack:
     source: str = ""
 
     def __post_init__(self):
-        for field in ("capacity_bytes", "channels", "pseudo_channels_per_channel",
+        check_positive_int(self.capacity_bytes, "capacity_bytes", MAX_BYTES)
+        for field in ("channels", "pseudo_channels_per_channel",
                       "bank_groups_per_pseudo_channel", "banks_per_bank_group", "dq_pins",
                       "access_bytes", "tccd_s_ps", "data_tsvs"):
             check_positive_int(getattr(self, field), field)

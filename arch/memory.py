@@ -8,12 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import check
-
-
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
+from .config import MAX_BANDWIDTH_BYTES_PER_S, MAX_BYTES, finite_positive, positive_int
 
 
 @dataclass(frozen=True)
@@ -33,11 +28,10 @@ class Sram:
 
     def __post_init__(self):
         if self.area_mm2 is not None:
-            _positive(self.area_mm2, "area_mm2")
-        for field in ("size_bytes", "width_bits", "banks"):
-            value = getattr(self, field)
-            check(isinstance(value, int) and not isinstance(value, bool) and value > 0, field,
-                  f"must be a positive integer, not {value!r}")
+            finite_positive(self.area_mm2, "area_mm2")
+        positive_int(self.size_bytes, "size_bytes", MAX_BYTES)
+        for field in ("width_bits", "banks"):
+            positive_int(getattr(self, field), field)
 
     @property
     def size_bits(self) -> int:
@@ -58,9 +52,9 @@ class Dram:
     price_as: str | None = None  # energy-table component that prices it (default: name)
 
     def __post_init__(self):
-        _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
+        finite_positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s", MAX_BANDWIDTH_BYTES_PER_S)
         if self.capacity_bytes is not None:
-            _positive(self.capacity_bytes, "capacity_bytes")
+            finite_positive(self.capacity_bytes, "capacity_bytes", MAX_BYTES)
 
     def bytes_per_cycle(self, clock_hz: float) -> float:
         return self.bandwidth_bytes_per_s / clock_hz

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from arch import Accelerator, ConfigError, FieldError, from_dict, load_accelerator, load_yaml, to_dict
-from arch.config import check
+from arch.config import MAX_COUNT, MAX_EDGE, check, positive_int
 from arch.workloads import MODELS, format_bits, load_model
 from arch.workloads.expand import PHASES
 
@@ -103,7 +103,7 @@ class WorkloadSpec:
 
 def _check_workload_value(axis: str, value: Any, field_name: str) -> None:
     if axis in ("batch", "context"):
-        check(_positive_int(value), field_name, f"must be a positive integer, not {value!r}")
+        positive_int(value, field_name, MAX_EDGE if axis == "batch" else MAX_COUNT)
     elif axis == "phase":
         check(value in PHASES, field_name, f"must be one of {', '.join(PHASES)}, not {value!r}")
     elif axis == "model":

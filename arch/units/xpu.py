@@ -17,20 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import check
+from ..config import finite_non_negative
+from ..config import finite_positive as _positive
+from ..config import fraction as _fraction
 from .systolic import check_positive_int
 
 __all__ = ["Link", "Xpu"]
 
-
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
-
-
-def _fraction(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
-    check(ok, field, f"must be in (0, 1], not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -80,8 +73,7 @@ class Link:
 
     def __post_init__(self):
         _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
-        check(isinstance(self.energy_pj_per_bit, int | float) and self.energy_pj_per_bit >= 0,
-              "energy_pj_per_bit", f"must be >= 0, not {self.energy_pj_per_bit!r}")
+        finite_non_negative(self.energy_pj_per_bit, "energy_pj_per_bit")
 
     @property
     def bytes_per_s_per_direction(self) -> float:
