@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["MAX_BANDWIDTH_BYTES_PER_S", "MAX_BYTES", "MAX_CLOCK_HZ", "MAX_COUNT", "MAX_EDGE", "MAX_FILE_BYTES",
-           "ConfigError", "FieldError", "builtin_names", "check",
+__all__ = ["MAX_BANDWIDTH_BYTES_PER_S", "MAX_BYTES", "MAX_CLOCK_HZ", "MAX_COUNT", "MAX_EDGE",
+           "MAX_FILE_BYTES", "ConfigError", "FieldError", "builtin_names", "check",
            "finite_non_negative", "finite_positive", "fraction", "from_dict", "load_builtin", "load_yaml",
            "non_negative_int", "positive_int", "read_user_file", "to_dict"]
 

@@ -10,6 +10,7 @@ import importlib
 from pathlib import Path
 
 from .errors import UserError
+from .options import out_dir
 
 # Paper name on the command line -> module under experiments.papers.
 PAPERS: dict[str, str] = {
@@ -26,6 +27,7 @@ def cmd_reproduce(args) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create {args.out}: {exc.strerror}") from None
+    print(f"reproducing {args.paper} into {args.out} (this can take a minute or two) ...", flush=True)
     for path in module.reproduce(args.out):
         print(f"wrote {path}")
     return 0
@@ -34,5 +36,5 @@ def cmd_reproduce(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help="reproduce a paper's headline results")
     p.add_argument("paper", choices=sorted(PAPERS))
-    p.add_argument("--out", type=Path, default=Path("bitplane-results"), help="output folder")
+    p.add_argument("--out", type=out_dir, default=Path("bitplane-results"), help="output folder")
     p.set_defaults(func=cmd_reproduce)

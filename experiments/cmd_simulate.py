@@ -7,20 +7,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from arch import ACCELERATORS, TABLES, load_accelerator
 from arch.workloads import MODELS, expand
 from sim import simulate_workload
 from sim.events import simulate_workload_events
 
 from .errors import UserError
+from .options import MAX_BATCH, MAX_CONTEXT, bounded_int, out_file, limits
+from .pricing import check_priced
+from .store import write_csv
 
 _COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj"]
 
 
 def cmd_simulate(args) -> int:
     acc = load_accelerator(args.design)
+    check_priced(acc, str(args.design))
     try:
         workload = expand(args.model, args.phase, args.batch, args.context, args.weight_format,
                           args.activation_format, args.kv_format)
@@ -34,10 +36,7 @@ def cmd_simulate(args) -> int:
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
           f"{result.total_energy_pj / 1e6:.3f} uJ, {result.macs / 1e9:.3f} GMAC")
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv, index=False)
-        print(f"wrote {args.csv}")
+    write_csv(frame, args.csv)
     return 0
 
 
@@ -52,13 +51,14 @@ def register(sub) -> None:
     p.add_argument("design", help="built-in design name or a YAML file")
     p.add_argument("model", help="built-in model name or a YAML file")
     p.add_argument("--phase", choices=["prefill", "decode"], default="decode")
-    p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--context", type=int, default=256)
+    p.add_argument("--batch", type=bounded_int(1, MAX_BATCH), default=1, help=f"({limits(1, MAX_BATCH)})")
+    p.add_argument("--context", type=bounded_int(1, MAX_CONTEXT), default=256,
+                   help=f"tokens ({limits(1, MAX_CONTEXT)}, and at most the model's max_context)")
     p.add_argument("--weight-format", default="fp16")
     p.add_argument("--activation-format", default="fp16")
     p.add_argument("--kv-format", default="fp16")
     p.add_argument("--fidelity", choices=["analytic", "event"], default="analytic")
-    p.add_argument("--csv", type=Path, help="also write the per-op table here")
+    p.add_argument("--csv", type=out_file, help="also write the per-op table to this CSV file")
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("designs", help="list the built-in designs, models and energy tables")
     p.set_defaults(func=cmd_designs)

@@ -31,6 +31,8 @@ from arch.config import MAX_COUNT, MAX_EDGE, check, positive_int
 from arch.workloads import MODELS, format_bits, load_model
 from arch.workloads.expand import PHASES
 
+from .pricing import check_priced
+
 __all__ = ["CONSTRAINT_COLUMNS", "OBJECTIVES", "WORKLOAD_AXES", "Constraint", "DesignSpec", "QsnrSpec",
            "Sampling", "SweepSpec", "WorkloadSpec", "load_spec", "spec_from_dict", "spec_hash"]
 
@@ -281,10 +283,11 @@ def _check_arch_axis(source: str, line: int, prefix: str, base: str, path: str, 
         raise _error(source, line, prefix, f"{base} has no field {path!r}")
     for value in values:
         try:
-            from_dict(Accelerator, apply_overrides(base_dict, {path: value}), source="")
+            acc = from_dict(Accelerator, apply_overrides(base_dict, {path: value}), source="")
         except ConfigError as exc:
             message = str(exc).lstrip(": ")
             raise _error(source, line, prefix, f"value {value!r}: {message}") from None
+        check_priced(acc, f"{source}:{line}: {prefix}: value {value!r}")
 
 
 def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | None) -> None:
@@ -300,6 +303,7 @@ def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | Non
         except ConfigError as exc:
             text = str(exc) if str(exc).startswith(base) else f"{source}:{line}: {keys[0]}: {exc}"
             raise ConfigError(text) from None
+        check_priced(load_accelerator(base), base if Path(base).suffix else f"{source}:{line}: {keys[0]}")
         axes = spec.design_axes(i)
         for path, values in axes.items():
             if path in WORKLOAD_AXES:

@@ -30,7 +30,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic"]
+from .errors import UserError
+
+__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic", "write_csv"]
 
 # Packages whose versions go with every store (results depend on them).
 _PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "pyyaml", "simpy", "matplotlib", "optuna", "dask",
@@ -132,18 +134,40 @@ class ResultStore:
         self._db.execute("COMMIT")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see half a file."""
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see half a file.
+
+    The file gets the mode a plain ``open`` would give it (0666 less the umask, so 0644
+    usually), not mkstemp's 0600: results are as readable as the plots beside them."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
+    """Write ``frame`` to ``path`` atomically; OS problems are one UserError line."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}")
 
 
 # --- metadata and exports ------------------------------------------------------------------
