@@ -49,7 +49,10 @@ def _version() -> str:
 
 def cmd_formats(args) -> None:
     frame = tables.formats_table()
+    print("element formats")
     print(frame.to_string(index=False))
+    print("\nblock schemes (bits per element include the shared scales; see bitplane qsnr)")
+    print(tables.schemes_table().to_string(index=False))
     write_csv(frame, args.csv)
 
 

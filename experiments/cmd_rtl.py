@@ -14,7 +14,7 @@ after every point (an interrupted run loses nothing) and exits 2 when Yosys fail
 from __future__ import annotations
 
 from .errors import UserError
-from .options import MAX_SEED, MAX_VECTORS, bounded_int, out_file, limits
+from .options import MAX_SEED, MAX_VECTORS, bounded_int, limits, out_file
 
 
 def register(subparsers) -> None:

@@ -7,13 +7,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from arch import ACCELERATORS, TABLES, load_accelerator
+from arch.units import BitSerialArray, MXTensorCore
 from arch.workloads import MODELS, expand
 from sim import simulate_workload
 from sim.events import simulate_workload_events
 
 from .errors import UserError
-from .options import MAX_BATCH, MAX_CONTEXT, bounded_int, out_file, limits
+from .options import MAX_BATCH, MAX_CONTEXT, bounded_int, limits, out_file
 from .pricing import check_priced
 from .store import write_csv
 
@@ -35,13 +38,35 @@ def cmd_simulate(args) -> int:
           f"| weights {workload.weight_format} | {args.fidelity}")
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
-          f"{result.total_energy_pj / 1e6:.3f} uJ, {result.macs / 1e9:.3f} GMAC")
+          f"{result.total_energy_pj:.4g} pJ, {result.macs / 1e9:.3f} GMAC")
     write_csv(frame, args.csv)
     return 0
 
 
+def _formats(unit) -> str:
+    """What a unit's datapath runs: MX tensor cores only their rated schemes."""
+    if isinstance(unit, MXTensorCore):
+        return ", ".join(sorted(unit.rates))
+    if isinstance(unit, BitSerialArray):
+        return f"any (priced by bits); weight types {', '.join(unit.weight_types)}"
+    return "any element or block format (priced by bits)"
+
+
+def designs_table() -> pd.DataFrame:
+    """One row per built-in design: family, array, clock, DRAM bandwidth, supported formats."""
+    rows = []
+    for name in ACCELERATORS:
+        acc = load_accelerator(name)
+        rows.append({"design": name, "family": acc.unit.TYPE, "array": f"{acc.unit.rows}x{acc.unit.cols}",
+                     "clock_hz": f"{acc.clock_hz:.4g}",
+                     "dram_bytes_per_s": f"{acc.dram.bandwidth_bytes_per_s:.4g}",
+                     "formats": _formats(acc.unit)})
+    return pd.DataFrame(rows)
+
+
 def cmd_designs(args) -> int:
-    for title, names in (("designs", ACCELERATORS), ("models", MODELS), ("energy tables", TABLES)):
+    print(designs_table().to_string(index=False))
+    for title, names in (("models", MODELS), ("energy tables", TABLES)):
         print(f"{title}: {', '.join(names)}")
     return 0
 

@@ -12,10 +12,17 @@ killed at any instant (SIGKILL included) loses only the points it had not commit
 point's row and its per-op rows go in one transaction. Rows are kept as JSON (columns vary
 by hardware family: one energy column per component); :meth:`ResultStore.frame` makes them
 a table. ``meta`` holds the store's metadata (versions, spec hash, seed).
+
+A store on disk defends itself: it holds an exclusive lock (``flock`` on
+``<store>.lock``) while open, so a second run on the same folder stops with one line instead
+of evaluating every point twice; and a file that is not a bitplane store (corrupt, truncated,
+another program's database) is reported with what to do, never written over.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -60,20 +67,78 @@ class PointRecord:
     ops: list[dict] = field(default_factory=list)
 
 
+_COLUMNS = {"meta": ["key", "value"], "points": ["point_id", "seq", "status", "error", "row"],
+            "ops": ["point_id", "idx", "row"]}
+
+
+class DirectoryLock:
+    """An exclusive, non-blocking ``flock`` on ``path``; released on close or when the process dies."""
+
+    def __init__(self, path: Path, what: str):
+        self.path = Path(path)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(self._fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise UserError(f"{what} is in use by another bitplane run (pid {holder}); wait for it "
+                            "to finish or choose another --out") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = -1
+
+
+def _corrupt(path: str | Path, problem: object) -> UserError:
+    return UserError(f"{path} is not a readable bitplane result store ({problem}); move it away "
+                     "(its points will be evaluated again) or choose another --out")
+
+
 class ResultStore:
     """Crash-safe store of :class:`PointRecord` (see the module docstring)."""
 
     def __init__(self, path: str | Path):
         self.path = path
-        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self._lock = None if str(path) == ":memory:" else DirectoryLock(Path(f"{path}.lock"), str(path))
+        try:
+            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            self._release()
+            raise _corrupt(path, exc) from None
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed point survives the process dying (power loss may
         # drop the last few commits, never corrupt the file).
         self._db.execute("PRAGMA synchronous=NORMAL")
+        found = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        if found != "ok":
+            raise sqlite3.DatabaseError(found)
         self._db.executescript(_SCHEMA)
+        for table, columns in _COLUMNS.items():
+            have = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
+            if have != columns:
+                raise sqlite3.DatabaseError(f"table {table} has columns {have}, not {columns}")
+
+    def _release(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+        if self._lock is not None:
+            self._lock.close()
 
     def close(self) -> None:
-        self._db.close()
+        self._release()
 
     def __enter__(self) -> ResultStore:
         return self
@@ -112,20 +177,33 @@ class ResultStore:
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
 
+    def _json(self, text: str, where: str) -> dict:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise _corrupt(self.path, f"{where} is not JSON: {exc}") from None
+        if where != "meta" and not isinstance(value, dict):
+            raise _corrupt(self.path, f"{where} is not a JSON object")
+        return value
+
     def frame(self) -> pd.DataFrame:
         """One row per stored point (ordered by ``seq``): its row plus point_id/status/error."""
-        rows = [json.loads(row) | {"point_id": pid, "seq": seq, "status": status, "error": error}
+        rows = [self._json(row, f"point {pid}") | {"point_id": pid, "seq": seq, "status": status,
+                                                    "error": error}
                 for pid, seq, status, error, row in self._db.execute(
                     "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
         return pd.DataFrame(rows)
 
     def ops_frame(self) -> pd.DataFrame:
-        rows = [json.loads(row) | {"point_id": pid, "op_index": idx} for pid, idx, row in self._db.execute(
-            "SELECT ops.point_id, idx, ops.row FROM ops JOIN points USING (point_id) ORDER BY seq, idx")]
+        rows = [self._json(row, f"op {idx} of {pid}") | {"point_id": pid, "op_index": idx}
+                for pid, idx, row in self._db.execute(
+                    "SELECT ops.point_id, idx, ops.row FROM ops JOIN points USING (point_id) "
+                    "ORDER BY seq, idx")]
         return pd.DataFrame(rows)
 
     def meta(self) -> dict:
-        return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
+        rows = self._db.execute("SELECT key, value FROM meta")
+        return {key: self._json(value, "meta") for key, value in rows}
 
     def set_meta(self, values: dict) -> None:
         self._db.execute("BEGIN IMMEDIATE")

@@ -48,7 +48,7 @@ from numerics.formats import IntFormat
 from sim import simulate_workload
 from sim.geometry import geometry
 
-from .errors import UserError
+from .errors import Interrupted, UserError
 from .spec import OBJECTIVES, WORKLOAD_AXES, QsnrSpec, SweepSpec, _base_dict, apply_overrides, canonical_json
 from .store import PointRecord, ResultStore, collect_metadata, export_tables
 
@@ -223,10 +223,13 @@ def _local(chunks: list, qsnr: QsnrSpec, jobs: int) -> Iterator[list[PointRecord
     if jobs == 1 or len(chunks) <= 1:
         yield from (evaluate_chunk(c, qsnr) for c in chunks)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(evaluate_chunk, c, qsnr) for c in chunks]
         for future in as_completed(futures):
             yield future.result()
+    finally:  # on Ctrl-C, do not wait for the queued chunks
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(chunks: list, qsnr: QsnrSpec, address: str) -> Iterator[list[PointRecord]]:
@@ -259,19 +262,27 @@ def _dask(chunks: list, qsnr: QsnrSpec, address: str) -> Iterator[list[PointReco
 def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
                dask: str | None = None, quiet: bool = False, desc: str = "sweep") -> int:
     """Evaluate the points ``store`` lacks and commit each as it arrives; returns how many ran."""
-    done = store.finished_ids()
-    todo = [p for p in points if p.point_id not in done]
+    done, todo = store.finished_ids(), []
+    for p in points:  # a point proposed twice (a search generation) is evaluated once
+        if p.point_id not in done:
+            done.add(p.point_id)
+            todo.append(p)
     if not todo:
         return 0
     jobs = jobs or os.cpu_count() or 1
     chunks = _chunks(todo, 1 if dask is None and jobs == 1 else jobs)
     results = _dask(chunks, qsnr, dask) if dask else _local(chunks, qsnr, jobs)
-    with tqdm(total=len(todo), desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
-              mininterval=0.5, dynamic_ncols=True) as bar:
-        for records in results:
-            for record in records:
-                store.put(record)
-            bar.update(len(records))
+    try:
+        with tqdm(total=len(todo), desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
+                  mininterval=0.5, dynamic_ncols=True) as bar:
+            for records in results:
+                for record in records:
+                    store.put(record)
+                bar.update(len(records))
+    except KeyboardInterrupt:
+        results.close()
+        raise Interrupted(f"{len(store)} of {len(points)} points are stored in {store.path}; "
+                          "run the same command again to resume") from None
     return len(todo)
 
 
