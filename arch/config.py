@@ -27,7 +27,7 @@ from typing import Any, Literal
 import yaml
 
 __all__ = ["MAX_BANDWIDTH_BYTES_PER_S", "MAX_BYTES", "MAX_CLOCK_HZ", "MAX_COUNT", "MAX_EDGE",
-           "MAX_FILE_BYTES", "ConfigError", "FieldError", "builtin_names", "check",
+           "MAX_FILE_BYTES", "MAX_SRAM_BYTES", "ConfigError", "FieldError", "builtin_names", "check",
            "finite_non_negative", "finite_positive", "fraction", "from_dict", "load_builtin", "load_yaml",
            "non_negative_int", "positive_int", "read_user_file", "to_dict"]
 
@@ -60,6 +60,7 @@ def check(condition: bool, field: str, message: str) -> None:
 MAX_COUNT = 1 << 31
 MAX_EDGE = 1 << 16  # one edge of a PE array, layers, heads, batch
 MAX_BYTES = 1 << 50
+MAX_SRAM_BYTES = 1 << 36  # on-chip: 64 GiB (a wafer-scale part holds 44 GB)
 MAX_CLOCK_HZ = 1e11
 MAX_BANDWIDTH_BYTES_PER_S = 1e16
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import MAX_BANDWIDTH_BYTES_PER_S, MAX_BYTES, finite_positive, positive_int
+from .config import MAX_BANDWIDTH_BYTES_PER_S, MAX_BYTES, MAX_SRAM_BYTES, finite_positive, positive_int
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Sram:
     def __post_init__(self):
         if self.area_mm2 is not None:
             finite_positive(self.area_mm2, "area_mm2")
-        positive_int(self.size_bytes, "size_bytes", MAX_BYTES)
+        positive_int(self.size_bytes, "size_bytes", MAX_SRAM_BYTES)
         for field in ("width_bits", "banks"):
             positive_int(getattr(self, field), field)
 

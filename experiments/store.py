@@ -224,6 +224,9 @@ def write_atomic(path: Path, write) -> Path:
     The file gets the mode a plain ``open`` would give it (0666 less the umask, so 0644
     usually), not mkstemp's 0600: results are as readable as the plots beside them."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a FIFO: never replace those
+        write(path)
+        return path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
@@ -240,6 +243,8 @@ def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
     """Write ``frame`` to ``path`` atomically; OS problems are one UserError line."""
     if path is None:
         return
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"cannot write {path}: {path.parent} is not a folder")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
