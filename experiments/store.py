@@ -117,18 +117,19 @@ class ResultStore:
             raise
 
     def _open(self) -> None:
+        # Read-only checks first: a file that is not our store is never written to.
+        found = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        if found != "ok":
+            raise sqlite3.DatabaseError(found)
+        for table, columns in _COLUMNS.items():
+            have = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
+            if have and have != columns:
+                raise sqlite3.DatabaseError(f"table {table} has columns {have}, not {columns}")
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed point survives the process dying (power loss may
         # drop the last few commits, never corrupt the file).
         self._db.execute("PRAGMA synchronous=NORMAL")
-        found = self._db.execute("PRAGMA quick_check").fetchone()[0]
-        if found != "ok":
-            raise sqlite3.DatabaseError(found)
         self._db.executescript(_SCHEMA)
-        for table, columns in _COLUMNS.items():
-            have = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
-            if have != columns:
-                raise sqlite3.DatabaseError(f"table {table} has columns {have}, not {columns}")
 
     def _release(self) -> None:
         db = getattr(self, "_db", None)
