@@ -135,6 +135,8 @@ def read_user_file(path: str | Path, what: str = "file", max_bytes: int = MAX_FI
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL character in the path
+        raise ConfigError(f"{str(path)!r}: cannot read: {exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

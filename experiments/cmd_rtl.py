@@ -54,14 +54,14 @@ def cmd_rtl_check(args) -> int:
     units = [args.unit] if args.unit else list(UNITS)
     sims = [args.sim] if args.sim else list(SIMULATORS)
     print(f"seed {args.seed}, {args.vectors} random vectors per unit", flush=True)
-    failed = mismatched = False
+    failed, mismatched = 0, False
     for unit in units:
         for sim in sims:
             print(f"{unit:<12} {sim:<9} building and simulating ...", flush=True)
             try:
                 r = check(unit, sim, args.vectors, args.seed)
             except RtlError as exc:
-                failed = True
+                failed += 1
                 print(f"{unit:<12} {sim:<9} ERROR: {exc}")
                 continue
             mismatched |= not r.ok
@@ -69,7 +69,9 @@ def cmd_rtl_check(args) -> int:
                   f"({r.seconds:.1f} s)")
             if r.first_mismatch:
                 print(f"    first mismatch: {r.first_mismatch}")
-    return 2 if failed else (1 if mismatched else 0)
+    if failed:
+        raise UserError(f"{failed} of {len(units) * len(sims)} unit runs failed to build or run (see above)")
+    return 1 if mismatched else 0
 
 
 def cmd_synth(args) -> int:
