@@ -195,7 +195,10 @@ def load_yaml(path: str | Path) -> Any:
     """Load one YAML document strictly; errors are :class:`ConfigError` naming file and line."""
     path = Path(path)
     text = read_user_file(path, "YAML file")
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)  # the reader rejects control characters right here
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     loader.name = str(path)
     try:
         return loader.get_single_data()
@@ -321,7 +324,7 @@ def _build_tagged(classes: list[type], data: Any, ctx: _Context) -> Any:
     if not isinstance(data, dict):
         raise ctx.error(f"must be a mapping with a type ({', '.join(kinds)}), not {_describe(data)}")
     kind = data.get("type")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ctx.child(data, "type").error(f"must be one of {', '.join(kinds)}, not {_describe(kind)}")
     rest = _LinedDict({k: v for k, v in data.items() if k != "type"})
     rest.line, rest.key_lines = getattr(data, "line", 0), getattr(data, "key_lines", {})

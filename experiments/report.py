@@ -52,6 +52,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise _unreadable(path, exc) from None
 
 
+# metadata.json keys the report reads, and the type each must have.
+_META_TYPES = {"constraints": list, "objectives": list, "packages": dict, "skipped_unsupported": int}
+
+
 def _read_meta(path: Path) -> dict:
     try:
         meta = json.loads(path.read_text()) if path.is_file() else {}
@@ -59,6 +63,11 @@ def _read_meta(path: Path) -> dict:
         raise _unreadable(path, exc) from None
     if not isinstance(meta, dict):
         raise _unreadable(path, "not a JSON object")
+    for key, kind in _META_TYPES.items():
+        value = meta.get(key, kind())
+        strings = all(isinstance(v, str) for v in (value if isinstance(value, list) else []))
+        if not isinstance(value, kind) or isinstance(value, bool) or not strings:
+            raise _unreadable(path, f"{key} is not {'a list of strings' if kind is list else kind.__name__}")
     return meta
 
 

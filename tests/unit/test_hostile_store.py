@@ -214,3 +214,14 @@ def test_rtl_check_prints_progress_before_each_unit(capsys, monkeypatch):
     monkeypatch.setattr(rtl_models, "check", fake)
     assert error(capsys, ["rtl-check", "--unit", "lmul", "--sim", "icarus"]) == (
         "bitplane rtl-check: error: 1 of 1 unit runs failed to build or run (see above)")
+
+
+def test_metadata_with_a_wrong_type_is_reported(tmp_path, capsys, finished):
+    out = tmp_path / "copy"
+    out.mkdir()
+    for item in ("results.parquet", "ops.parquet"):
+        (out / item).write_bytes((finished[0] / item).read_bytes())
+    (out / "metadata.json").write_text('{"constraints": 5}')
+    assert error(capsys, ["report", out]) == (
+        f"bitplane report: error: {out / 'metadata.json'}: not a readable sweep output (constraints is not a "
+        "list of strings); rebuild it from the store with the same bitplane sweep or search command")
