@@ -7,7 +7,7 @@ and files already in the output folder are never damaged (a sentinel file is unc
 every point of an earlier store is still there, row for row).
 
 The default run has a few thousand cases (about a minute or two on 2 cores); ``-m slow``
-runs ten times as many. The commands that drive simulators, Yosys or paper reproductions run
+runs five times as many. The commands that drive simulators, Yosys or paper reproductions run
 against cheap fakes here (their own tests run them for real), and the built-in default sweep
 is replaced by a two-point spec, so that no generated argument list can start a long job.
 """
@@ -47,7 +47,7 @@ TINY = {
     "qsnr": {"rows": 8, "cols": 128},
 }
 SENTINEL = b"an earlier file in the output folder\n"
-SLOW = 10  # how many times more cases the -m slow variants run
+SLOW = 5  # how many times more cases the -m slow variants run
 
 # --- values -------------------------------------------------------------------------------
 
@@ -234,15 +234,15 @@ def harness(tmp_path, capsys, earlier, monkeypatch):
     return Harness(tmp_path, capsys, earlier)
 
 
-def fuzz(strategy, examples: int):
-    """Run ``body(harness, case)`` for ``examples`` generated cases."""
+def fuzz(strategy, examples: int, slow: bool = False):
+    """Run ``body(harness, case)`` for ``examples`` generated cases (fixed ones in CI, fresh with slow)."""
 
     def run(body, harness):
         @settings(
             max_examples=examples,
             deadline=None,
             database=None,
-            derandomize=examples < 1000 * SLOW,
+            derandomize=not slow,
             suppress_health_check=list(HealthCheck),
         )
         @given(strategy)
@@ -343,8 +343,9 @@ def test_fuzz_argument_lists(harness):
 
 @pytest.mark.slow
 def test_fuzz_argument_lists_long(harness):
-    fuzz(ARGV, 1000 * SLOW)(_argv_case, harness)
-    fuzz(GARBAGE_ARGV, 200 * SLOW)(_argv_case, harness)
+    fuzz(ARGV, 1000 * SLOW, slow=True)(_argv_case, harness)
+    fuzz(GARBAGE_ARGV, 200 * SLOW, slow=True)(_argv_case, harness)
+    print(f"{__name__}: {harness.count} cases")
 
 
 # --- 2. bounded options, per command ------------------------------------------------------
@@ -414,7 +415,8 @@ def test_fuzz_bounded_options(harness):
 
 @pytest.mark.slow
 def test_fuzz_bounded_options_long(harness):
-    fuzz(OPTION_ARGV, 500 * SLOW)(_option_case, harness)
+    fuzz(OPTION_ARGV, 500 * SLOW, slow=True)(_option_case, harness)
+    print(f"{__name__}: {harness.count} cases")
 
 
 # --- 3. sweep specs -----------------------------------------------------------------------
@@ -521,7 +523,10 @@ def test_fuzz_sweep_specs(harness):
 
 @pytest.mark.slow
 def test_fuzz_sweep_specs_long(harness):
-    fuzz(st.tuples(SPEC_FILE, st.sampled_from([False, False, False, True])), 400 * SLOW)(_spec_case, harness)
+    fuzz(st.tuples(SPEC_FILE, st.sampled_from([False, False, False, True])), 400 * SLOW, slow=True)(
+        _spec_case, harness
+    )
+    print(f"{__name__}: {harness.count} cases")
 
 
 # --- 4. design, model and energy-table files ------------------------------------------------
@@ -600,7 +605,8 @@ def test_fuzz_design_files(harness):
 
 @pytest.mark.slow
 def test_fuzz_design_files_long(harness):
-    fuzz(DESIGN, 300 * SLOW)(_design_case, harness)
+    fuzz(DESIGN, 300 * SLOW, slow=True)(_design_case, harness)
+    print(f"{__name__}: {harness.count} cases")
 
 
 # --- 5. stores and sweep outputs ------------------------------------------------------------
@@ -652,4 +658,5 @@ def test_fuzz_corrupt_outputs(harness, finished, monkeypatch):
 @pytest.mark.slow
 def test_fuzz_corrupt_outputs_long(harness, finished, monkeypatch):
     monkeypatch.setattr(experiments.report, "plot_all", lambda frame, ops, out: {})
-    fuzz(CORRUPTION, 100 * SLOW)(_store_case, harness)
+    fuzz(CORRUPTION, 100 * SLOW, slow=True)(_store_case, harness)
+    print(f"{__name__}: {harness.count} cases")
