@@ -27,6 +27,7 @@ end-to-end latency = finish - arrival; energy per output token by component.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import simpy
 
+from arch.config import ConfigError, read_user_file
 from arch.workloads import ModelConfig, load_model
 
 from .energy import energy_by_component
@@ -157,15 +159,26 @@ def poisson_requests(count: int, rate_per_s: float | None, prompt_tokens, output
     return tuple(Request(i, int(a), int(p), int(o)) for i, (a, p, o) in enumerate(rows))
 
 
+def _trace_rows(path: str | Path) -> list[tuple[float, int, int]]:
+    """Rows of a trace CSV read through the one user-file loader; a bad row is one ConfigError line."""
+    reader = csv.DictReader(io.StringIO(read_user_file(path, "trace CSV"), newline=""))
+    rows = []
+    try:
+        for r in reader:
+            row = (float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"]))
+            if not (math.isfinite(row[0]) and row[0] >= 0 and min(row[1:]) > 0):
+                raise ValueError(f"arrival_s must be >= 0 and token counts positive, not {row}")
+            rows.append(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}:{reader.line_num}: trace rows need arrival_s, prompt_tokens and "
+                          f"output_tokens: {exc}") from None
+    return rows
+
+
 def load_trace(source) -> tuple[Request, ...]:
     """Requests from rows of (arrival_s, prompt_tokens, output_tokens): a list of tuples, or a
     CSV file with those three columns (header names as given here)."""
-    if isinstance(source, str | Path):
-        with open(source, newline="") as handle:
-            rows = [(float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"]))
-                    for r in csv.DictReader(handle)]
-    else:
-        rows = list(source)
+    rows = _trace_rows(source) if isinstance(source, str | Path) else list(source)
     return tuple(Request(i, round(float(a) * NS_PER_S), int(p), int(o)) for i, (a, p, o) in enumerate(rows))
 
 

@@ -254,3 +254,24 @@ def test_signalling_nan_float32_quantizes_without_a_warning():
     fast = numerics.quantize(x, "mxfp4", kernel="numba")
     assert ref.scales.tolist() == [[0xFF]] == fast.scales.tolist()
     assert np.array_equal(ref.codes, fast.codes)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"arrival_s,prompt_tokens,output_tokens\n0.0,10,5\n0.5,ten,5\n",
+     ":3: trace rows need arrival_s, prompt_tokens and output_tokens: invalid literal for int() with base 10: "
+     "'ten'"),
+    (b"arrival,prompt_tokens,output_tokens\n0.0,10,5\n",
+     ":2: trace rows need arrival_s, prompt_tokens and output_tokens: 'arrival_s'"),
+    (b"arrival_s,prompt_tokens,output_tokens\ninf,10,5\n",
+     ":2: trace rows need arrival_s, prompt_tokens and output_tokens: arrival_s must be >= 0 and token "
+     "counts positive, not (inf, 10, 5)"),
+    (b"arrival_s,prompt_tokens\n\xff\n", ":2: not UTF-8 text (byte 0xff at offset 24)"),
+])
+def test_trace_files_go_through_the_one_loader(tmp_path, content, message):
+    from arch import ConfigError
+    from sim import load_trace
+    path = tmp_path / "trace.csv"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        load_trace(path)
+    assert str(info.value) == f"{path}{message}"
