@@ -21,6 +21,8 @@ from pathlib import Path
 
 from arch.config import MAX_EDGE
 
+from .spec import MAX_QSNR_ELEMENTS, MAX_SEED
+
 __all__ = ["MAX_JOBS", "MAX_QSNR_ELEMENTS", "MAX_SEED", "MAX_TRIALS", "bounded_int", "out_file",
            "dask_address", "limits", "out_dir", "qsnr_shape"]
 
@@ -29,10 +31,7 @@ MAX_BATCH = MAX_EDGE
 MAX_CONTEXT = 1 << 24
 MAX_TRIALS = 100_000
 MAX_POPULATION = 10_000
-MAX_SEED = 2**32 - 1
 MAX_VECTORS = 100_000_000
-# 2^24 float32 elements (64 MiB per copy; a QSNR run holds a few copies per scheme).
-MAX_QSNR_ELEMENTS = 1 << 24
 _DASK = re.compile(r"^(?:local:(\d+)|tcp://[A-Za-z0-9.\-\[\]:]+:(\d+))$")
 
 

@@ -27,11 +27,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from arch import Accelerator, ConfigError, FieldError, from_dict, load_accelerator, load_yaml, to_dict
-from arch.config import MAX_COUNT, MAX_EDGE, check, positive_int
+from arch.config import MAX_COUNT, MAX_EDGE, check, non_negative_int, positive_int
 from arch.workloads import MODELS, format_bits, load_model
 from arch.workloads.expand import PHASES
 
 from .pricing import check_priced
+
+# A QSNR test tensor (and the qsnr command's --shape): 2^24 float32 elements, 64 MiB a copy.
+MAX_QSNR_ELEMENTS = 1 << 24
+MAX_SEED = 2**32 - 1
 
 __all__ = ["CONSTRAINT_COLUMNS", "OBJECTIVES", "WORKLOAD_AXES", "Constraint", "DesignSpec", "QsnrSpec",
            "Sampling", "SweepSpec", "WorkloadSpec", "load_spec", "spec_from_dict", "spec_hash"]
@@ -157,7 +161,7 @@ class Sampling:
             check(_positive_int(self.count), "count", f"must be a positive integer, not {self.count!r}")
         else:
             check(self.count == 0, "count", "only applies to random sampling")
-        check(self.seed >= 0, "seed", f"must be >= 0, not {self.seed!r}")
+        non_negative_int(self.seed, "seed", MAX_SEED)
 
 
 @dataclass(frozen=True)
@@ -170,14 +174,16 @@ class QsnrSpec:
     seed: int = 0
 
     def __post_init__(self):
-        check(_positive_int(self.rows), "rows", f"must be a positive integer, not {self.rows!r}")
+        positive_int(self.rows, "rows", MAX_EDGE)
         check(_positive_int(self.cols) and self.cols % 128 == 0, "cols",
               f"must be a positive multiple of 128, not {self.cols!r}")
+        check(self.rows * self.cols <= MAX_QSNR_ELEMENTS, "cols",
+              f"rows x cols must be at most {MAX_QSNR_ELEMENTS:,} elements, not {self.rows * self.cols:,}")
         base = self.distribution.partition("+")[0]
         check(base in ("gaussian", "laplace", "student_t3", "outliers"), "distribution",
               f"must be gaussian, laplace, student_t3 or outliers (optionally +hadamard), "
               f"not {self.distribution!r}")
-        check(self.seed >= 0, "seed", f"must be >= 0, not {self.seed!r}")
+        non_negative_int(self.seed, "seed", MAX_SEED)
 
 
 @dataclass(frozen=True)

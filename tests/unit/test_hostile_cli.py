@@ -258,8 +258,8 @@ def test_signalling_nan_float32_quantizes_without_a_warning():
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"arrival_s,prompt_tokens,output_tokens\n0.0,10,5\n0.5,ten,5\n",
-     ":3: trace rows need arrival_s, prompt_tokens and output_tokens: invalid literal for int() with base 10: "
-     "'ten'"),
+     ":3: trace rows need arrival_s, prompt_tokens and output_tokens: invalid literal for int() with "
+     "base 10: 'ten'"),
     (b"arrival,prompt_tokens,output_tokens\n0.0,10,5\n",
      ":2: trace rows need arrival_s, prompt_tokens and output_tokens: 'arrival_s'"),
     (b"arrival_s,prompt_tokens,output_tokens\ninf,10,5\n",
@@ -275,3 +275,32 @@ def test_trace_files_go_through_the_one_loader(tmp_path, content, message):
     with pytest.raises(ConfigError) as info:
         load_trace(path)
     assert str(info.value) == f"{path}{message}"
+
+
+def test_qsnr_tensor_of_a_spec_is_bounded(tmp_path, capsys):
+    spec = tiny_spec(tmp_path)
+    spec.write_text(spec.read_text().replace("qsnr: {rows: 8, cols: 128}", "qsnr: {rows: 65536, cols: 1024}"))
+    assert error(capsys, ["sweep", spec, "--check"]) == (
+        f"bitplane sweep: error: {spec}:6: qsnr.cols: rows x cols must be at most 16,777,216 elements, "
+        "not 67,108,864")
+
+
+def test_reproduce_and_synth_say_what_they_start(tmp_path, capsys, monkeypatch):
+    import experiments.papers.bitmod
+    import rtl_models.synth
+
+    def fake(out_dir):
+        said = capsys.readouterr().out
+        assert said == f"reproducing bitmod into {out_dir} (this can take a minute or two) ...\n"
+        return []
+
+    monkeypatch.setattr(experiments.papers.bitmod, "reproduce", fake)
+    assert run(capsys, ["reproduce", "bitmod", "--out", tmp_path])[0] == 0
+
+    def fake_synth(out, points, force, progress):
+        assert capsys.readouterr().out.startswith(
+            f"synthesizing {len(points)} design points with Yosys (the first run compiles Yosys")
+        Path(out).write_text("{}")
+
+    monkeypatch.setattr(rtl_models.synth, "run", fake_synth)
+    assert run(capsys, ["synth", "--out", tmp_path / "s.json"])[0] == 0
