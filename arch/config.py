@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
 from pathlib import Path
@@ -26,9 +27,10 @@ from typing import Any, Literal
 
 import yaml
 
-__all__ = ["ConfigError", "FieldError", "builtin_names", "check", "convert_field", "from_dict",
-           "load_builtin",
-           "load_yaml", "to_dict"]
+__all__ = ["MAX_BANDWIDTH_BYTES_PER_S", "MAX_BYTES", "MAX_CLOCK_HZ", "MAX_COUNT", "MAX_EDGE",
+           "MAX_FILE_BYTES", "MAX_SRAM_BYTES", "ConfigError", "FieldError", "builtin_names", "check",
+           "convert_field", "finite_non_negative", "finite_positive", "fraction", "from_dict", "load_builtin",
+           "load_yaml", "non_negative_int", "positive_int", "read_user_file", "to_dict"]
 
 
 class FieldError(ValueError):
@@ -50,6 +52,104 @@ def check(condition: bool, field: str, message: str) -> None:
         raise FieldError(field, message)
 
 
+# --- declared bounds: the one set of numeric validators -----------------------------------
+
+# Upper limits for counts (LUTs, units, tiles), array edges, sizes in bytes, clocks and
+# bandwidths. They are far above any real part (a 65,536-PE edge, a pebibyte, 100 GHz,
+# 10 PB/s) and far below what makes the arithmetic meaningless (10^12 layers, an infinite
+# bandwidth that makes memory time 0); the error message states them.
+MAX_COUNT = 1 << 31
+MAX_EDGE = 1 << 16  # one edge of a PE array, layers, heads, batch
+MAX_BYTES = 1 << 50
+MAX_SRAM_BYTES = 1 << 36  # on-chip: 64 GiB (a wafer-scale part holds 44 GB)
+MAX_CLOCK_HZ = 1e11
+MAX_BANDWIDTH_BYTES_PER_S = 1e16
+
+
+def _limit(upper: float) -> str:
+    return f"{upper:,}" if isinstance(upper, int) else f"{upper:g}"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
+def positive_int(value: object, field: str, upper: int = MAX_COUNT) -> None:
+    """An ``int`` (not a bool) in ``[1, upper]``."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    check(ok, field, f"must be a positive integer, not {value!r}")
+    check(value <= upper, field, f"must be at most {_limit(upper)}, not {value!r}")
+
+
+def non_negative_int(value: object, field: str, upper: int = MAX_COUNT) -> None:
+    """An ``int`` (not a bool) in ``[0, upper]``."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    check(ok, field, f"must be an integer >= 0, not {value!r}")
+    check(value <= upper, field, f"must be at most {_limit(upper)}, not {value!r}")
+
+
+def finite_positive(value: object, field: str, upper: float | None = None) -> None:
+    """A finite number > 0 (and <= ``upper`` when given)."""
+    check(_is_number(value) and value > 0, field, f"must be positive, not {value!r}")
+    check(_finite(value), field, f"must be a finite number, not {value!r}")
+    if upper is not None:
+        check(value <= upper, field, f"must be at most {_limit(upper)}, not {value!r}")
+
+
+def finite_non_negative(value: object, field: str, upper: float | None = None) -> None:
+    """A finite number >= 0 (and <= ``upper`` when given)."""
+    check(_is_number(value) and value >= 0, field, f"must be zero or positive, not {value!r}")
+    check(_finite(value), field, f"must be a finite number, not {value!r}")
+    if upper is not None:
+        check(value <= upper, field, f"must be at most {_limit(upper)}, not {value!r}")
+
+
+def fraction(value: object, field: str) -> None:
+    """A number in (0, 1]."""
+    check(_is_number(value) and 0 < value <= 1, field, f"must be in (0, 1], not {value!r}")
+
+
+# --- the one way in for a user file -------------------------------------------------------
+
+# No design, spec, table, model, trace or Liberty file comes near this; a bigger one is a
+# mistake (a results file or a disk image given as a spec), refused before it is read.
+MAX_FILE_BYTES = 64 << 20
+
+
+def read_user_file(path: str | Path, what: str = "file", max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of a UTF-8 file; every OS, size and decoding problem is one :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a directory, not a {what}")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ConfigError(f"{path}: {size:,} bytes is too large for a {what} "
+                              f"(at most {max_bytes:,})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL character in the path
+        raise ConfigError(f"{str(path)!r}: cannot read: {exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                          f"at offset {exc.start})") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}:{text[:text.index(chr(0))].count(chr(10)) + 1}: not a text file "
+                          "(contains a NUL byte)")
+    return text
+
+
 # --- strict YAML --------------------------------------------------------------------------
 
 class _LinedDict(dict):
@@ -63,7 +163,13 @@ class _LinedDict(dict):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent, index):
+        # Aliases let a few lines expand into gigabytes ("billion laughs"); no file needs them.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ConfigError(f"{self.name}:{event.start_mark.line + 1}: YAML aliases "
+                              f"(*{event.anchor}) are not supported; write the value out")
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> _LinedDict:
@@ -89,11 +195,11 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 def load_yaml(path: str | Path) -> Any:
     """Load one YAML document strictly; errors are :class:`ConfigError` naming file and line."""
     path = Path(path)
+    text = read_user_file(path, "YAML file")
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    loader = _StrictLoader(text)
+        loader = _StrictLoader(text)  # the reader rejects control characters right here
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     loader.name = str(path)
     try:
         return loader.get_single_data()
@@ -102,7 +208,13 @@ def load_yaml(path: str | Path) -> Any:
         line = mark.line + 1 if mark else 0
         raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except ConfigError:
+        raise
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp with month 13
+        raise ConfigError(f"{path}: invalid YAML value: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
 
@@ -171,6 +283,8 @@ def _convert(hint: Any, value: Any, ctx: _Context) -> Any:
 
 def _scalar(hint: Any, value: Any, ctx: _Context) -> Any:
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        if not _finite(value):
+            raise ctx.error(f"must be a finite number, not {_describe(value)}")
         return float(value)
     if hint is int and isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -211,7 +325,7 @@ def _build_tagged(classes: list[type], data: Any, ctx: _Context) -> Any:
     if not isinstance(data, dict):
         raise ctx.error(f"must be a mapping with a type ({', '.join(kinds)}), not {_describe(data)}")
     kind = data.get("type")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ctx.child(data, "type").error(f"must be one of {', '.join(kinds)}, not {_describe(kind)}")
     rest = _LinedDict({k: v for k, v in data.items() if k != "type"})
     rest.line, rest.key_lines = getattr(data, "line", 0), getattr(data, "key_lines", {})

@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import builtin_names, check, load_builtin
+from .config import MAX_BYTES, builtin_names, check, load_builtin
+from .config import finite_positive as _positive
+from .config import positive_int as _positive_int
 
 __all__ = ["FPGAS", "GPUS", "RESOURCES", "FpgaDevice", "GpuDevice", "GpuMeasurement", "load_fpga", "load_gpu"]
 
@@ -29,15 +31,6 @@ _GPU_DATA = _DATA / "gpus"
 # The resources a design is checked against, in the order reports list them.
 RESOURCES: tuple[str, ...] = ("lut", "ff", "bram", "uram", "dsp")
 
-
-def _positive_int(value: object, field: str) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be a positive integer, not {value!r}")
-
-
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -75,8 +68,9 @@ class FpgaDevice:
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
         check(bool(self.source.strip()), "source", "must cite where the numbers come from")
         check(bool(self.power_source.strip()), "power_source", "must cite where the power figure comes from")
-        for field in ("luts", "ffs", "bram36_blocks", "uram_blocks", "dsps", "slrs", "offchip_capacity_bytes",
-                      "bram_ports", "bram_port_bits", "uram_ports", "uram_port_bits"):
+        _positive_int(self.offchip_capacity_bytes, "offchip_capacity_bytes", MAX_BYTES)
+        for field in ("luts", "ffs", "bram36_blocks", "uram_blocks", "dsps", "slrs", "bram_ports",
+                      "bram_port_bits", "uram_ports", "uram_port_bits"):
             _positive_int(getattr(self, field), field)
         _positive_int(self.node_nm, "node_nm")
         _positive(self.offchip_bandwidth_bytes_per_s, "offchip_bandwidth_bytes_per_s")
@@ -144,7 +138,7 @@ class GpuDevice:
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
         check(bool(self.source.strip()), "source", "must cite where the numbers come from")
         check(bool(self.power_source.strip()), "power_source", "must cite where the power figure comes from")
-        _positive_int(self.hbm_capacity_bytes, "hbm_capacity_bytes")
+        _positive_int(self.hbm_capacity_bytes, "hbm_capacity_bytes", MAX_BYTES)
         for field in ("hbm_bandwidth_bytes_per_s", "peak_fp16_flops", "power_w"):
             _positive(getattr(self, field), field)
 

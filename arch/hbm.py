@@ -46,12 +46,13 @@ from functools import cached_property, reduce
 from pathlib import Path
 from typing import Literal
 
-from .config import builtin_names, check, from_dict, load_builtin, load_yaml
+from .config import MAX_BYTES, builtin_names, check, from_dict, load_builtin, load_yaml
+from .config import finite_positive as _positive
 from .hbm_timing import HbmCurrents, HbmTiming, PimBandwidth, pim_bandwidth
 from .tech import EnergyTable, load_energy_table
 from .units.logic_pim import PimUnit
 from .units.systolic import check_positive_int
-from .units.xpu import Link, Xpu, check_positive
+from .units.xpu import Link, Xpu
 
 __all__ = ["HBM_DEVICES", "SEGMENTS", "HbmCurrents", "HbmDevice", "HbmStack", "HbmTiming", "load_hbm_device",
            "load_pim_energy"]
@@ -64,6 +65,7 @@ SEGMENTS: tuple[str, ...] = ("hbm_act_pre", "hbm_cell", "hbm_column_bg", "hbm_bg
                              "hbm_interposer")
 # How many leading segments lie between the cells and a reader at each location.
 _CELL_SIDE = {"bank": 2, "bank_group": 3, "logic_die": 5, "xpu": 6}
+
 
 
 @dataclass(frozen=True)
@@ -93,14 +95,15 @@ class HbmStack:
     source: str = ""
 
     def __post_init__(self):
-        for field in ("capacity_bytes", "channels", "pseudo_channels_per_channel",
+        check_positive_int(self.capacity_bytes, "capacity_bytes", MAX_BYTES)
+        for field in ("channels", "pseudo_channels_per_channel",
                       "bank_groups_per_pseudo_channel", "banks_per_bank_group", "dq_pins",
                       "access_bytes", "tccd_s_ps", "data_tsvs"):
             check_positive_int(getattr(self, field), field)
-        check_positive(self.pin_rate_bps, "pin_rate_bps")
-        check_positive(self.tsv_pitch_um, "tsv_pitch_um")
+        _positive(self.pin_rate_bps, "pin_rate_bps")
+        _positive(self.tsv_pitch_um, "tsv_pitch_um")
         if self.tsv_rate_bps is not None:
-            check_positive(self.tsv_rate_bps, "tsv_rate_bps")
+            _positive(self.tsv_rate_bps, "tsv_rate_bps")
 
     @property
     def pseudo_channels(self) -> int:

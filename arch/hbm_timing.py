@@ -28,8 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import check
-from .units.xpu import check_positive
+from .config import check, finite_positive
 
 __all__ = ["HbmCurrents", "HbmTiming", "PimBandwidth", "pim_bandwidth"]
 
@@ -48,7 +47,7 @@ class HbmTiming:
 
     def __post_init__(self):
         for name in ("tccd_l_ns", "trrd_s_ns", "tfaw_ns", "trfc_ns", "trefi_ns", "row_bytes"):
-            check_positive(getattr(self, name), name)
+            finite_positive(getattr(self, name), name)
         check(self.trfc_ns < self.trefi_ns, "trfc_ns", f"must be below trefi_ns ({self.trefi_ns}), "
               f"not {self.trfc_ns!r}")
 
@@ -74,7 +73,7 @@ class HbmCurrents:
 
     def __post_init__(self):
         for name in ("vdd_v", "idd3n_ma", "idd5ab_ma"):
-            check_positive(getattr(self, name), name)
+            finite_positive(getattr(self, name), name)
         check(self.idd5ab_ma >= self.idd3n_ma, "idd5ab_ma",
               f"must be at least idd3n_ma ({self.idd3n_ma}), not {self.idd5ab_ma!r}")
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import check
-
-
-def _positive(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
+from .config import (
+    MAX_BANDWIDTH_BYTES_PER_S,
+    MAX_BYTES,
+    MAX_SRAM_BYTES,
+    finite_positive,
+    fraction,
+    positive_int,
+)
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,10 @@ class Sram:
 
     def __post_init__(self):
         if self.area_mm2 is not None:
-            _positive(self.area_mm2, "area_mm2")
-        for field in ("size_bytes", "width_bits", "banks"):
-            value = getattr(self, field)
-            check(isinstance(value, int) and not isinstance(value, bool) and value > 0, field,
-                  f"must be a positive integer, not {value!r}")
+            finite_positive(self.area_mm2, "area_mm2")
+        positive_int(self.size_bytes, "size_bytes", MAX_SRAM_BYTES)
+        for field in ("width_bits", "banks"):
+            positive_int(getattr(self, field), field)
 
     @property
     def size_bits(self) -> int:
@@ -59,10 +60,10 @@ class Dram:
     efficiency: float = 1.0  # sustained fraction of the peak bandwidth (sourced in the design file)
 
     def __post_init__(self):
-        _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
-        check(0 < self.efficiency <= 1, "efficiency", f"must be in (0, 1], not {self.efficiency!r}")
+        finite_positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s", MAX_BANDWIDTH_BYTES_PER_S)
+        fraction(self.efficiency, "efficiency")
         if self.capacity_bytes is not None:
-            _positive(self.capacity_bytes, "capacity_bytes")
+            finite_positive(self.capacity_bytes, "capacity_bytes", MAX_BYTES)
 
     def bytes_per_cycle(self, clock_hz: float) -> float:
         """Sustained bytes per cycle: peak bandwidth x ``efficiency`` / clock."""

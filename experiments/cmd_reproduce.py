@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 from .errors import UserError
+from .options import out_dir
 
 # Paper name on the command line -> module under experiments.papers.
 PAPERS: dict[str, str] = {
@@ -41,6 +42,7 @@ def cmd_reproduce(args) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create {args.out}: {exc.strerror}") from None
+    print(f"reproducing {args.paper} into {args.out} (this can take a minute or two) ...", flush=True)
     for path in module.reproduce(args.out, **kwargs):
         print(f"wrote {path}")
     return 0
@@ -49,7 +51,7 @@ def cmd_reproduce(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help="reproduce a paper's headline results")
     p.add_argument("paper", choices=sorted(PAPERS))
-    p.add_argument("--out", type=Path, default=Path("bitplane-results"), help="output folder")
+    p.add_argument("--out", type=out_dir, default=Path("bitplane-results"), help="output folder")
     p.add_argument("--profile", default=None,
                    help="a named configuration of the paper (bitmod: simulator, paper-figure; duplex: "
                         "azure-conv, uniform; lutllm: calibrated, roofline)")

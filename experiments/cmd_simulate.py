@@ -10,13 +10,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pandas as pd
 
 from arch import DESIGNS, TABLES, Accelerator, family_of, load_design
+from arch.design import describe
+from arch.units import BitSerialArray, MXTensorCore, SmTensorCore
 from arch.workloads import MODELS, expand
 from sim import simulate
+from sim.run import design_facts
 
 from .errors import UserError
+from .options import MAX_BATCH, MAX_CONTEXT, bounded_int, limits, out_file
+from .pricing import check_priced
+from .store import write_csv
 
 _COLUMNS = ["op", "repeats", "compute_cycles", "memory_cycles", "cycles", "bound", "utilization", "energy_pj",
             "mapping"]
@@ -29,6 +35,8 @@ def _scope(asked: str | None, design) -> str:
 
 def cmd_simulate(args) -> int:
     design = load_design(args.design)
+    if isinstance(design, Accelerator):
+        check_priced(design, str(args.design))
     try:
         workload = expand(args.model, args.phase, args.batch, args.context, args.weight_format,
                           args.activation_format, args.kv_format, scope=_scope(args.scope, design))
@@ -41,16 +49,41 @@ def cmd_simulate(args) -> int:
           f"| weights {workload.weight_format} | {args.fidelity}")
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
-          f"{result.total_energy_pj / 1e6:.3f} uJ, {result.macs / 1e9:.3f} GMAC")
-    if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.csv, index=False)
-        print(f"wrote {args.csv}")
+          f"{result.total_energy_pj:.4g} pJ, {result.macs / 1e9:.3f} GMAC")
+    write_csv(frame, args.csv)
     return 0
 
 
+def _formats(design) -> str:
+    """What a design's datapath runs (the rules of :mod:`arch.support`)."""
+    unit = getattr(design, "unit", None)
+    if not isinstance(design, Accelerator):
+        return "fp16, bf16"
+    if isinstance(unit, MXTensorCore):
+        return ", ".join(sorted(unit.rates))
+    if isinstance(unit, SmTensorCore):
+        return "; ".join(unit.kind_table.supported_pairs())
+    if isinstance(unit, BitSerialArray):
+        return f"any (priced by bits); weight types {', '.join(unit.weight_types)}"
+    return "any element or block format (priced by bits)"
+
+
+def designs_table() -> pd.DataFrame:
+    """One row per built-in design: family, what it is, clock, memory bandwidth, formats."""
+    rows = []
+    for name in DESIGNS:
+        design = load_design(name)
+        facts = design_facts(design, "fp16")
+        rows.append({"design": name, "family": family_of(design), "what": describe(design),
+                     "clock_hz": f"{facts.clock_hz:.4g}",
+                     "memory_bytes_per_s": f"{facts.memory_bandwidth_bytes_per_s:.4g}",
+                     "formats": _formats(design)})
+    return pd.DataFrame(rows)
+
+
 def cmd_designs(args) -> int:
-    for title, names in (("designs", DESIGNS), ("models", MODELS), ("energy tables", TABLES)):
+    print(designs_table().to_string(index=False))
+    for title, names in (("models", MODELS), ("energy tables", TABLES)):
         print(f"{title}: {', '.join(names)}")
     return 0
 
@@ -60,8 +93,9 @@ def register(sub) -> None:
     p.add_argument("design", help="built-in design of any family (bitplane designs) or a YAML file")
     p.add_argument("model", help="built-in model name or a YAML file")
     p.add_argument("--phase", choices=["prefill", "decode"], default="decode")
-    p.add_argument("--batch", type=int, default=1)
-    p.add_argument("--context", type=int, default=256)
+    p.add_argument("--batch", type=bounded_int(1, MAX_BATCH), default=1, help=f"({limits(1, MAX_BATCH)})")
+    p.add_argument("--context", type=bounded_int(1, MAX_CONTEXT), default=256,
+                   help=f"tokens ({limits(1, MAX_CONTEXT)}, and at most the model's max_context)")
     p.add_argument("--weight-format", default="fp16")
     p.add_argument("--activation-format", default="fp16")
     p.add_argument("--kv-format", default="fp16")
@@ -69,7 +103,7 @@ def register(sub) -> None:
     p.add_argument("--scope", choices=["layer", "gemm"], default=None,
                    help="whole layers (vector ops, causal FlashAttention tiles) or GEMMs only; "
                         "default: layer for accelerators, gemm for PIM and FPGA designs")
-    p.add_argument("--csv", type=Path, help="also write the per-op table here")
+    p.add_argument("--csv", type=out_file, help="also write the per-op table to this CSV file")
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("designs", help="list the built-in designs, models and energy tables")
     p.set_defaults(func=cmd_designs)

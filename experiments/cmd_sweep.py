@@ -18,7 +18,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from .errors import UserError
+from . import options
 from .report import build_report
 from .spec import load_spec
 
@@ -34,11 +34,6 @@ def default_spec_path() -> Path:
 def _spec(args):
     path = args.spec or default_spec_path()
     return path, load_spec(path)
-
-
-def _positive(value: int | None, flag: str) -> None:
-    if value is not None and value < 1:
-        raise UserError(f"{flag} must be a positive integer, not {value}")
 
 
 def _finish(args, outcome, started: float) -> int:
@@ -57,7 +52,6 @@ def _finish(args, outcome, started: float) -> int:
 def cmd_sweep(args) -> int:
     from .points import iter_points
     from .sweep import run_sweep
-    _positive(args.jobs, "--jobs")
     started = time.perf_counter()
     path, spec = _spec(args)
     if args.check:  # streams: counts points without holding them
@@ -71,9 +65,6 @@ def cmd_sweep(args) -> int:
 
 def cmd_search(args) -> int:
     from .search import run_search
-    _positive(args.trials, "--trials")
-    _positive(args.population, "--population")
-    _positive(args.jobs, "--jobs")
     started = time.perf_counter()
     _, spec = _spec(args)
     outcome = run_search(spec, args.out, args.trials, population=args.population, jobs=args.jobs,
@@ -89,9 +80,12 @@ def cmd_report(args) -> int:
 
 
 def _common(p) -> None:
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: bitplane-results)")
-    p.add_argument("--jobs", type=int, help="local worker processes (default: one per core; 1 = in-process)")
-    p.add_argument("--dask", metavar="ADDRESS",
+    p.add_argument("--out", type=options.out_dir, default=DEFAULT_OUT,
+                   help="output folder (default: bitplane-results)")
+    p.add_argument("--jobs", type=options.bounded_int(1, options.MAX_JOBS),
+                   help=f"local worker processes ({options.limits(1, options.MAX_JOBS)}; "
+                   "default: one per core; 1 = in-process)")
+    p.add_argument("--dask", metavar="ADDRESS", type=options.dask_address,
                    help="run on Dask: local:N (a LocalCluster of N workers) or tcp://host:8786")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report and plots")
@@ -105,10 +99,12 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("search", help="NSGA-II multi-objective search over a sweep spec")
     p.add_argument("spec", type=Path, help="sweep spec YAML")
-    p.add_argument("--trials", type=int, default=100, help="number of trials (default 100)")
-    p.add_argument("--population", type=int, help="NSGA-II population per generation")
+    p.add_argument("--trials", type=options.bounded_int(1, options.MAX_TRIALS), default=100,
+                   help=f"number of trials ({options.limits(1, options.MAX_TRIALS)}; default 100)")
+    p.add_argument("--population", type=options.bounded_int(2, options.MAX_POPULATION),
+                   help=f"NSGA-II population per generation ({options.limits(2, options.MAX_POPULATION)})")
     _common(p)
     p.set_defaults(func=cmd_search)
     p = sub.add_parser("report", help="HTML report and markdown summary of a sweep folder")
-    p.add_argument("dir", type=Path, nargs="?", default=DEFAULT_OUT, help="sweep output folder")
+    p.add_argument("dir", type=options.out_dir, nargs="?", default=DEFAULT_OUT, help="sweep output folder")
     p.set_defaults(func=cmd_report)

@@ -5,7 +5,10 @@
 
 Each ``*_figure`` takes frames and returns a matplotlib Figure (Agg backend, nothing shown);
 :func:`save` writes it as PNG and SVG and closes it. Figures read only stored columns, so a
-report can be rebuilt from the files alone.
+report can be rebuilt from the files alone. They show feasible points only (ok and within
+the spec's constraints; the Pareto plot adds the infeasible ones in gray, labelled so), in
+the units of the tables (seconds, picojoules). Saving is deterministic: the same frames give
+byte-identical PNG and SVG files (no date, a fixed SVG id salt).
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ _MARKERS = "osD^vP*X"
 
 def _ok(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"] == "ok"] if len(frame) else frame
+
+
+def _feasible(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = _ok(frame)
+    return frame[frame["feasible"].astype(bool)] if "feasible" in frame and len(frame) else frame
 
 
 def _scenarios(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -81,20 +89,20 @@ def pareto_figure(frame: pd.DataFrame):
         feasible = everything["feasible"] if "feasible" in everything else np.ones(len(everything), bool)
         group, rest = everything[feasible], everything[~feasible]
         rest = _thin(rest)
-        ax.scatter(rest.latency_s * 1e3, rest.energy_pj * 1e-6, s=14, color="lightgray", marker="x",
+        ax.scatter(rest.latency_s, rest.energy_pj, s=14, color="lightgray", marker="x",
                    label="infeasible (constraints)")
         for i, (family, rows) in enumerate(group.groupby("family" if "family" in group else "design",
                                                          sort=False)):
             rows = _thin(rows)
-            ax.scatter(rows.latency_s * 1e3, rows.energy_pj * 1e-6, s=18, alpha=0.55,
+            ax.scatter(rows.latency_s, rows.energy_pj, s=18, alpha=0.55,
                        marker=_MARKERS[i % len(_MARKERS)], label=family)
         best = group[group["pareto"]] if "pareto" in group else group.iloc[:0]
-        ax.scatter(best.latency_s * 1e3, best.energy_pj * 1e-6, s=70, facecolors="none",
+        ax.scatter(best.latency_s, best.energy_pj, s=70, facecolors="none",
                    edgecolors="black", linewidths=1.2, label="Pareto set (all objectives)")
         front = group.iloc[_front_2d(group.latency_s.to_numpy(), group.energy_pj.to_numpy())]
-        ax.step(front.latency_s * 1e3, front.energy_pj * 1e-6, where="post", color="black", lw=0.8,
+        ax.step(front.latency_s, front.energy_pj, where="post", color="black", lw=0.8,
                 alpha=0.6, label="latency-energy front")
-        ax.set(xscale="log", yscale="log", xlabel="latency (ms)", ylabel="energy (uJ)", title=title)
+        ax.set(xscale="log", yscale="log", xlabel="latency (s)", ylabel="energy (pJ)", title=title)
         _plain_log_ticks(ax)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
@@ -110,20 +118,20 @@ def _showcase(frame: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
 
 def energy_breakdown_figure(frame: pd.DataFrame):
     """Stacked energy per component (the ``energy_<c>_pj`` columns) of the showcased points."""
-    scenarios = _scenarios(_ok(frame))
+    scenarios = _scenarios(_feasible(frame))
     fig, axes = _grid(len(scenarios), width=7.0)
     columns = [c for c in frame.columns if c.startswith("energy_") and c.endswith("_pj") and c != "energy_pj"]
     for ax, (title, group) in zip(axes, scenarios, strict=False):
         rows = _showcase(group)
         bottom = np.zeros(len(rows))
         for column in columns:
-            values = rows[column].fillna(0).to_numpy() * 1e-6
+            values = rows[column].fillna(0).to_numpy()
             if values.any():
                 ax.bar(range(len(rows)), values, bottom=bottom, label=column[7:-3])
                 bottom += values
         ax.set_xticks(range(len(rows)), [point_label(r) for _, r in rows.iterrows()], rotation=60,
                       ha="right", fontsize=6)
-        ax.set(ylabel="energy (uJ)", title=title)
+        ax.set(ylabel="energy (pJ)", title=title)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
@@ -132,7 +140,7 @@ def energy_breakdown_figure(frame: pd.DataFrame):
 def roofline_figure(frame: pd.DataFrame):
     """Attained MAC/s vs arithmetic intensity (MAC/byte of DRAM), one panel per hardware family,
     with the compute and bandwidth roofs of the family's designs."""
-    frame = _ok(frame)
+    frame = _feasible(frame)
     families = list(frame.groupby("family", sort=False)) if len(frame) else []
     fig, axes = _grid(len(families))
     for ax, (family, rows) in zip(axes, families, strict=False):
@@ -154,8 +162,8 @@ def roofline_figure(frame: pd.DataFrame):
 
 
 def latency_per_op_figure(frame: pd.DataFrame, ops: pd.DataFrame):
-    """Latency per op of the lowest-latency point of each base design, per scenario."""
-    scenarios = _scenarios(_ok(frame))
+    """Latency per op of the lowest-latency feasible point of each base design, per scenario."""
+    scenarios = _scenarios(_feasible(frame))
     fig, axes = _grid(len(scenarios), width=7.0)
     for ax, (title, group) in zip(axes, scenarios, strict=False):
         base = "base" if "base" in group else "design"
@@ -164,10 +172,10 @@ def latency_per_op_figure(frame: pd.DataFrame, ops: pd.DataFrame):
         width = 0.8 / max(1, len(best))
         for i, (_, row) in enumerate(best.iterrows()):
             mine = ops[ops.point_id == row["point_id"]].set_index("op")["latency_s"]
-            ax.barh(np.arange(len(names)) + i * width, [mine.get(n, 0.0) * 1e3 for n in names],
+            ax.barh(np.arange(len(names)) + i * width, [mine.get(n, 0.0) for n in names],
                     height=width, label=point_label(row))
         ax.set_yticks(np.arange(len(names)) + 0.4 - width / 2, names, fontsize=7)
-        ax.set(xscale="log", xlabel="latency (ms, all layers)", title=title)
+        ax.set(xscale="log", xlabel="latency (s, all layers)", title=title)
         ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
@@ -175,7 +183,7 @@ def latency_per_op_figure(frame: pd.DataFrame, ops: pd.DataFrame):
 
 def qsnr_figure(frame: pd.DataFrame):
     """QSNR (dB) of each weight format against its storage bits per element."""
-    table = _ok(frame)[["weight_format", "weight_bits", "qsnr_db"]].drop_duplicates("weight_format")
+    table = _feasible(frame)[["weight_format", "weight_bits", "qsnr_db"]].drop_duplicates("weight_format")
     fig, ax = plt.subplots(figsize=(6, 4.5))
     finite = table[np.isfinite(table.qsnr_db)]
     ax.scatter(finite.weight_bits, finite.qsnr_db)
@@ -191,19 +199,22 @@ def qsnr_figure(frame: pd.DataFrame):
 
 def save(fig, out_dir: Path, name: str) -> list[Path]:
     """Write ``name``.png and ``name``.svg into ``out_dir`` and close the figure."""
+    from .store import write_atomic
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{name}.png", out_dir / f"{name}.svg"]
     try:
-        fig.savefig(paths[0], dpi=110)
-        fig.savefig(paths[1])
+        with plt.rc_context({"svg.hashsalt": "bitplane"}):
+            write_atomic(paths[0], lambda tmp: fig.savefig(tmp, dpi=110, format="png",
+                                                           metadata={"Software": None}))
+            write_atomic(paths[1], lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
     finally:
         plt.close(fig)
     return paths
 
 
 def plot_all(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path) -> dict[str, list[Path]]:
-    """Every plot of a sweep: name -> [png, svg] (none when no point finished)."""
-    if not len(_ok(frame)):
+    """Every plot of a sweep: name -> [png, svg] (none when no point is feasible)."""
+    if not len(_feasible(frame)):
         return {}
     figures = {"pareto": lambda: pareto_figure(frame),
                "energy_breakdown": lambda: energy_breakdown_figure(frame),

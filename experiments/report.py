@@ -5,7 +5,10 @@
 
 Reads only the files a sweep wrote (``results.parquet``, ``ops.parquet``,
 ``metadata.json``); plots go to ``DIR/plots`` (PNG and SVG) and are embedded in the HTML
-as base64 PNG, so the page needs no network and no other file.
+as base64 PNG, so the page needs no network and no other file. Every table and plot shows
+feasible points only (ok and within every constraint of the spec); the facts say how many
+points were feasible, and say plainly when none was. A file that cannot be read is one
+UserError line saying how to rebuild it from the store.
 """
 
 from __future__ import annotations
@@ -30,17 +33,69 @@ _CSS = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222
         "th{background:#eee}img{max-width:100%}code{background:#f4f4f4}")
 
 
+# Columns every results file has (a sweep writes them for failed points too).
+_REQUIRED = ("point_id", "status", "design", "model", "phase", "batch", "context", "weight_format")
+# Columns the tables and plots read from ok points.
+_METRICS = ("family", "latency_s", "energy_pj", "edp_j_s", "weight_bits", "qsnr_db", "peak_macs_per_s",
+            "attained_macs_per_s", "arithmetic_intensity_macs_per_byte", "dram_bandwidth_bytes_per_s")
+
+
+def _unreadable(path: Path, problem: object) -> UserError:
+    return UserError(f"{path}: not a readable sweep output ({' '.join(str(problem).split())[:200]}); "
+                     f"rebuild it from the store with the same bitplane sweep or search command")
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, TypeError, KeyError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise _unreadable(path, exc) from None
+
+
+# metadata.json keys the report reads, and the type each must have.
+_META_TYPES = {"constraints": list, "objectives": list, "packages": dict, "skipped_unsupported": int}
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path, exc) from None
+    if not isinstance(meta, dict):
+        raise _unreadable(path, "not a JSON object")
+    for key, kind in _META_TYPES.items():
+        value = meta.get(key, kind())
+        strings = all(isinstance(v, str) for v in (value if isinstance(value, list) else []))
+        if not isinstance(value, kind) or isinstance(value, bool) or not strings:
+            raise _unreadable(path, f"{key} is not {'a list of strings' if kind is list else kind.__name__}")
+    return meta
+
+
+def _check_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if not missing and (frame["status"] == "ok").any():
+        missing = [c for c in _METRICS if c not in frame.columns]
+    if missing:
+        raise _unreadable(path, f"no column {missing[0]!r}")
+    return frame
+
+
 def load_results(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(results, ops, metadata) of a sweep folder; UserError when it holds no results."""
+    """(results, ops, metadata) of a sweep folder; UserError when it holds no readable results."""
     out_dir = Path(out_dir)
     path = out_dir / "results.parquet"
     if not path.is_file():
         raise UserError(f"{path}: no results here (run bitplane sweep or search with --out {out_dir})")
-    frame = pd.read_parquet(path)
+    frame = _check_columns(_read_parquet(path), path)
     ops_path = out_dir / "ops.parquet"
-    ops = pd.read_parquet(ops_path) if ops_path.is_file() else pd.DataFrame()
-    meta_path = out_dir / "metadata.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    ops = _read_parquet(ops_path) if ops_path.is_file() else pd.DataFrame()
+    if len(ops) and not {"point_id", "op", "latency_s"} <= set(ops.columns):
+        raise _unreadable(ops_path, "no point_id, op and latency_s columns")
+    meta = _read_meta(out_dir / "metadata.json")
+    if "feasible" not in frame.columns:
+        frame["feasible"] = frame["status"] == "ok"
+    if "pareto" not in frame.columns:
+        frame["pareto"] = False
     return frame, ops, meta
 
 
@@ -48,24 +103,44 @@ def _columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in _TABLE_COLUMNS if c in frame.columns]
 
 
+def feasible_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ok rows that meet every constraint (the ``feasible`` column a sweep writes)."""
+    if not len(frame):
+        return frame
+    return frame[(frame["status"] == "ok") & frame["feasible"].astype(bool)]
+
+
 def _tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    ok = frame[frame["status"] == "ok"] if len(frame) else frame
+    ok = feasible_rows(frame)
     tables = {}
     if len(ok):
         tables["Pareto set (feasible, non-dominated per workload)"] = ok[ok["pareto"]][_columns(ok)]
         base = "base" if "base" in ok else "design"
-        best = ok.loc[ok.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()]
-        tables["Lowest energy-delay product per base design and phase"] = best[_columns(ok)]
+        known = ok[ok["edp_j_s"].notna()]
+        best = known.loc[known.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()]
+        tables["Lowest energy-delay product per base design and phase (feasible points)"] = best[_columns(ok)]
     failed = frame[frame["status"] == "failed"] if len(frame) else frame
     if len(failed):
         tables["Failed points"] = failed[["design", "weight_format", "phase", "error"]].head(50)
     return tables
 
 
+def feasible_fact(frame: pd.DataFrame, meta: dict) -> str:
+    """How many stored points are feasible, in words; plain about none."""
+    count, ok = len(feasible_rows(frame)), int((frame["status"] == "ok").sum()) if len(frame) else 0
+    constraints = ", ".join(meta.get("constraints", [])) or "none"
+    if count == 0:
+        return (f"NONE of {len(frame)} stored points is feasible ({ok} evaluated ok; constraints: "
+                f"{constraints}): no table or plot below has a point; relax the constraints or "
+                "widen the axes")
+    return f"{count} of {len(frame)} stored points ({ok} evaluated ok; constraints: {constraints})"
+
+
 def _facts(frame: pd.DataFrame, meta: dict) -> dict[str, str]:
     status = frame["status"].value_counts().to_dict() if len(frame) else {}
     return {"spec": f"{meta.get('spec_name')} (hash {str(meta.get('spec_hash'))[:12]})",
             "kind": str(meta.get("kind")), "points": f"{len(frame)} stored: {status}",
+            "feasible": feasible_fact(frame, meta),
             "skipped (unsupported format)": str(meta.get("skipped_unsupported", 0)),
             "objectives": ", ".join(meta.get("objectives", [])),
             "constraints": ", ".join(meta.get("constraints", [])) or "none",
@@ -110,7 +185,10 @@ def build_report(out_dir: Path) -> list[Path]:
     """Write ``report.html``, ``summary.md`` and ``plots/*.png|svg`` from a sweep folder's files."""
     out_dir = Path(out_dir)
     frame, ops, meta = load_results(out_dir)
-    plots = plot_all(frame, ops, out_dir / "plots")
+    try:
+        plots = plot_all(frame, ops, out_dir / "plots")
+    except OSError as exc:
+        raise UserError(f"cannot write plots in {out_dir / 'plots'}: {exc.strerror or exc}") from None
     report = write_atomic(out_dir / "report.html", lambda p: p.write_text(_html(frame, meta, plots)))
     summary = write_atomic(out_dir / "summary.md",
                            lambda p: p.write_text(_markdown(frame, meta, plots, out_dir)))

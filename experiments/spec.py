@@ -27,11 +27,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from arch import ConfigError, Design, FieldError, from_dict, load_design, load_yaml, replace_path, to_dict
-from arch.config import check
+from arch import (
+    Accelerator,
+    ConfigError,
+    Design,
+    FieldError,
+    from_dict,
+    load_design,
+    load_yaml,
+    replace_path,
+    to_dict,
+)
+from arch.config import MAX_COUNT, MAX_EDGE, check, non_negative_int, positive_int
 from arch.design import has_path
 from arch.workloads import MODELS, format_bits, load_model
 from arch.workloads.expand import PHASES
+
+from .pricing import check_priced
+
+# A QSNR test tensor (and the qsnr command's --shape): 2^24 float32 elements, 64 MiB a copy.
+MAX_QSNR_ELEMENTS = 1 << 24
+MAX_SEED = 2**32 - 1
 
 __all__ = ["CONSTRAINT_COLUMNS", "OBJECTIVES", "WORKLOAD_AXES", "Constraint", "DesignSpec", "QsnrSpec",
            "Sampling", "SweepSpec", "WorkloadSpec", "base_design", "load_spec", "spec_from_dict", "spec_hash",
@@ -106,7 +122,7 @@ class WorkloadSpec:
 
 def _check_workload_value(axis: str, value: Any, field_name: str) -> None:
     if axis in ("batch", "context"):
-        check(_positive_int(value), field_name, f"must be a positive integer, not {value!r}")
+        positive_int(value, field_name, MAX_EDGE if axis == "batch" else MAX_COUNT)
     elif axis == "phase":
         check(value in PHASES, field_name, f"must be one of {', '.join(PHASES)}, not {value!r}")
     elif axis == "model":
@@ -158,7 +174,7 @@ class Sampling:
             check(_positive_int(self.count), "count", f"must be a positive integer, not {self.count!r}")
         else:
             check(self.count == 0, "count", "only applies to random sampling")
-        check(self.seed >= 0, "seed", f"must be >= 0, not {self.seed!r}")
+        non_negative_int(self.seed, "seed", MAX_SEED)
 
 
 @dataclass(frozen=True)
@@ -171,14 +187,16 @@ class QsnrSpec:
     seed: int = 0
 
     def __post_init__(self):
-        check(_positive_int(self.rows), "rows", f"must be a positive integer, not {self.rows!r}")
+        positive_int(self.rows, "rows", MAX_EDGE)
         check(_positive_int(self.cols) and self.cols % 128 == 0, "cols",
               f"must be a positive multiple of 128, not {self.cols!r}")
+        check(self.rows * self.cols <= MAX_QSNR_ELEMENTS, "cols",
+              f"rows x cols must be at most {MAX_QSNR_ELEMENTS:,} elements, not {self.rows * self.cols:,}")
         base = self.distribution.partition("+")[0]
         check(base in ("gaussian", "laplace", "student_t3", "outliers"), "distribution",
               f"must be gaussian, laplace, student_t3 or outliers (optionally +hadamard), "
               f"not {self.distribution!r}")
-        check(self.seed >= 0, "seed", f"must be >= 0, not {self.seed!r}")
+        non_negative_int(self.seed, "seed", MAX_SEED)
 
 
 @dataclass(frozen=True)
@@ -271,9 +289,11 @@ def _check_design_axis(source: str, line: int, prefix: str, base: str, path: str
         raise _error(source, line, prefix, f"{base} has no field {path!r}")
     for value in values:
         try:
-            replace_path(design, path, value)
+            changed = replace_path(design, path, value)
         except FieldError as exc:
             raise _error(source, line, prefix, f"value {value!r}: {exc}") from None
+        if isinstance(changed, Accelerator):
+            check_priced(changed, f"{source}:{line}: {prefix}: value {value!r}")
 
 
 def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | None) -> None:
@@ -285,10 +305,12 @@ def _check_designs(spec: SweepSpec, data: Any, source: str, spec_dir: Path | Non
         if Path(base).suffix and not Path(base).is_file():
             raise _error(source, line, keys[0], f"no design file {base}")
         try:
-            base_design(base)
+            loaded = base_design(base)
         except ConfigError as exc:
             text = str(exc) if str(exc).startswith(base) else f"{source}:{line}: {keys[0]}: {exc}"
             raise ConfigError(text) from None
+        if isinstance(loaded, Accelerator):
+            check_priced(loaded, base if Path(base).suffix else f"{source}:{line}: {keys[0]}")
         axes = spec.design_axes(i)
         for path, values in axes.items():
             if workload_field(path):

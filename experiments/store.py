@@ -13,10 +13,17 @@ point's row and its per-op rows go in the same transaction, and a sweep commits 
 whole chunk of points at once (:meth:`ResultStore.put_many`). Rows are kept as JSON (columns vary
 by hardware family: one energy column per component); :meth:`ResultStore.frame` makes them
 a table. ``meta`` holds the store's metadata (versions, spec hash, seed).
+
+A store on disk defends itself: it holds an exclusive lock (``flock`` on
+``<store>.lock``) while open, so a second run on the same folder stops with one line instead
+of evaluating every point twice; and a file that is not a bitplane store (corrupt, truncated,
+another program's database) is reported with what to do, never written over.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import importlib.metadata
 import json
 import os
@@ -32,7 +39,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic"]
+from .errors import UserError
+
+__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic", "write_csv"]
 
 # Packages whose versions go with every store (results depend on them).
 _PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "pyyaml", "simpy", "matplotlib", "optuna", "dask",
@@ -62,20 +71,79 @@ class PointRecord:
     ops: list[dict] = field(default_factory=list)
 
 
+_COLUMNS = {"meta": ["key", "value"], "points": ["point_id", "seq", "status", "error", "row"],
+            "ops": ["point_id", "idx", "row"]}
+
+
+class DirectoryLock:
+    """An exclusive, non-blocking ``flock`` on ``path``; released on close or when the process dies."""
+
+    def __init__(self, path: Path, what: str):
+        self.path = Path(path)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(self._fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise UserError(f"{what} is in use by another bitplane run (pid {holder}); wait for it "
+                            "to finish or choose another --out") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = -1
+
+
+def _corrupt(path: str | Path, problem: object) -> UserError:
+    return UserError(f"{path} is not a readable bitplane result store ({problem}); move it away "
+                     "(its points will be evaluated again) or choose another --out")
+
+
 class ResultStore:
     """Crash-safe store of :class:`PointRecord` (see the module docstring)."""
 
     def __init__(self, path: str | Path):
         self.path = path
-        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self._lock = None if str(path) == ":memory:" else DirectoryLock(Path(f"{path}.lock"), str(path))
+        try:
+            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            self._release()
+            raise _corrupt(path, exc) from None
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(self) -> None:
+        # Read-only checks first: a file that is not our store is never written to.
+        found = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        if found != "ok":
+            raise sqlite3.DatabaseError(found)
+        for table, columns in _COLUMNS.items():
+            have = [row[1] for row in self._db.execute(f"PRAGMA table_info({table})")]
+            if have and have != columns:
+                raise sqlite3.DatabaseError(f"table {table} has columns {have}, not {columns}")
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed point survives the process dying (power loss may
         # drop the last few commits, never corrupt the file).
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
+    def _release(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+        if self._lock is not None:
+            self._lock.close()
+
     def close(self) -> None:
-        self._db.close()
+        self._release()
 
     def __enter__(self) -> ResultStore:
         return self
@@ -162,15 +230,25 @@ class ResultStore:
         return self._db.execute("SELECT (SELECT COUNT(*) FROM points) + (SELECT COUNT(*) FROM block_points)"
                                 ).fetchone()[0]
 
+    def _json(self, text: str, where: str) -> dict:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise _corrupt(self.path, f"{where} is not JSON: {exc}") from None
+        if where != "meta" and not isinstance(value, dict):
+            raise _corrupt(self.path, f"{where} is not a JSON object")
+        return value
+
     def frame(self) -> pd.DataFrame:
         """One row per stored point (ordered by ``seq``): its row plus point_id/status/error."""
-        rows = [json.loads(row) | {"point_id": pid, "seq": seq, "status": status, "error": error}
+        rows = [self._json(row, f"point {pid}") | {"point_id": pid, "seq": seq, "status": status,
+                                                    "error": error}
                 for pid, seq, status, error, row in self._db.execute(
                     "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
         return _sorted([pd.DataFrame(rows), *self._blocks("points")], ["seq"])
 
     def ops_frame(self) -> pd.DataFrame:
-        rows = [json.loads(row) | {"point_id": pid, "op_index": idx, "seq": seq}
+        rows = [self._json(row, f"op {idx} of {pid}") | {"point_id": pid, "op_index": idx, "seq": seq}
                 for pid, idx, row, seq in self._db.execute(
                     "SELECT ops.point_id, idx, ops.row, seq FROM ops JOIN points USING (point_id)")]
         frame = _sorted([pd.DataFrame(rows), *self._blocks("ops")], ["seq", "op_index"])
@@ -184,7 +262,8 @@ class ResultStore:
         return [pa.concat_tables(tables, promote_options="permissive").to_pandas()] if tables else []
 
     def meta(self) -> dict:
-        return {key: json.loads(value) for key, value in self._db.execute("SELECT key, value FROM meta")}
+        rows = self._db.execute("SELECT key, value FROM meta")
+        return {key: self._json(value, "meta") for key, value in rows}
 
     def set_meta(self, values: dict) -> None:
         self._db.execute("BEGIN IMMEDIATE")
@@ -215,18 +294,45 @@ def _sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     return frame.sort_values(by, kind="stable").reset_index(drop=True)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see half a file."""
+    """Call ``write(tmp_path)`` then rename onto ``path``: readers never see half a file.
+
+    The file gets the mode a plain ``open`` would give it (0666 less the umask, so 0644
+    usually), not mkstemp's 0600: results are as readable as the plots beside them."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a FIFO: never replace those
+        write(path)
+        return path
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
+    """Write ``frame`` to ``path`` atomically; OS problems are one UserError line."""
+    if path is None:
+        return
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"cannot write {path}: {path.parent} is not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}")
 
 
 # --- metadata and exports ------------------------------------------------------------------

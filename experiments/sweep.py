@@ -31,7 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .blocks import block_of_points, evaluate_block, evaluate_point
-from .errors import UserError
+from .errors import Interrupted, UserError
 from .grid import Block, plan_sweep, spec_size
 from .points import DesignPoint, enumerate_points
 from .spec import OBJECTIVES, QsnrSpec, SweepSpec
@@ -79,10 +79,13 @@ def _local(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, jobs: int) -> Ite
     if jobs == 1 or len(blocks) <= 1:
         yield from (evaluate_block(b, qsnr, op_rows) for b in blocks)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
         futures = [pool.submit(evaluate_block, b, qsnr, op_rows) for b in blocks]
         for future in as_completed(futures):
             yield future.result()
+    finally:  # on Ctrl-C, do not wait for the queued chunks
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, address: str) -> Iterator[tuple]:
@@ -115,24 +118,34 @@ def _dask(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, address: str) -> I
 def run_blocks(blocks: list[Block], store: ResultStore, qsnr: QsnrSpec, *, jobs: int | None = None,
                dask: str | None = None, quiet: bool = False, desc: str = "sweep",
                op_rows: bool = True) -> int:
-    """Evaluate the points ``store`` lacks, committing each block as it arrives; returns how many ran."""
+    """Evaluate the points ``store`` lacks, committing each block as it arrives; returns how many ran.
+
+    Ctrl-C ends with :class:`Interrupted` saying how many points are stored (each block is
+    one transaction, so a rerun resumes without losing or repeating a point)."""
     todo = _pending(list(blocks), store.finished_ids())
     count = sum(len(b) for b in todo)
     if not todo:
         return 0
     jobs = min(jobs or available_cpus(), available_cpus())
     results = _dask(todo, qsnr, op_rows, dask) if dask else _local(todo, qsnr, op_rows, jobs)
-    with tqdm(total=count, desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
-              mininterval=0.5, dynamic_ncols=True) as bar:
-        for points, ops in results:
-            store.put_block(points, ops)
-            bar.update(len(points))
+    try:
+        with tqdm(total=count, desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
+                  mininterval=0.5, dynamic_ncols=True) as bar:
+            for points, ops in results:
+                store.put_block(points, ops)
+                bar.update(len(points))
+    except KeyboardInterrupt:
+        results.close()
+        raise Interrupted(f"{len(store)} points are stored in {store.path} ({count} were to run); "
+                          "run the same command again to resume") from None
     return count
 
 
 def run_points(points: list[DesignPoint], store: ResultStore, qsnr: QsnrSpec, **options) -> int:
-    """:func:`run_blocks` for typed points (a search's proposals)."""
-    return run_blocks(block_of_points(points), store, qsnr, **options)
+    """:func:`run_blocks` for typed points (a search's proposals); a point proposed twice in
+    one call is evaluated once."""
+    unique = list({p.point_id: p for p in points}.values())
+    return run_blocks(block_of_points(unique), store, qsnr, **options)
 
 
 # --- analysis of stored rows ---------------------------------------------------------------

@@ -47,6 +47,22 @@ def formats_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def schemes_table() -> pd.DataFrame:
+    """One row per registered block scheme (MX, NV, grouped INT, per-channel, BitMoD)."""
+    from arch.workloads import format_bits
+    rows = []
+    for name, scheme in numerics.SCHEMES.items():
+        rows.append({
+            "scheme": name,
+            "family": scheme.family,
+            "element": scheme.element.name if scheme.element else "per-group mixture of types",
+            "scale": scheme.scale.name,
+            "block": scheme.block_size or "whole axis",
+            "bits_per_element": format_bits(name),
+        })
+    return pd.DataFrame(rows)
+
+
 def qsnr_table(schemes=DEFAULT_QSNR_SCHEMES, distributions=DEFAULT_DISTRIBUTIONS,
                shape=(256, 1024), seed: int = 0) -> pd.DataFrame:
     """QSNR (dB), MSE and max-abs error of each scheme on each seeded test distribution."""

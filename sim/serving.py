@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import simpy
 
+from arch.config import ConfigError, read_user_file
 from arch.workloads import ModelConfig, load_model
 
 from .energy import energy_by_component
@@ -170,20 +171,22 @@ def poisson_requests(count: int, rate_per_s: float | None, prompt_tokens, output
     return tuple(Request(i, int(a), int(p), int(o)) for i, (a, p, o) in enumerate(rows))
 
 
-def _trace_rows(path) -> list[tuple[float, int, int]]:
-    """Rows of a trace CSV; lines starting with ``#`` are comments. A bad file is one ValueError line."""
-    try:
-        with open(path, newline="") as handle:
-            lines = [line for line in handle if not line.startswith("#")]
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
+def _trace_rows(path: str | Path) -> list[tuple[float, int, int]]:
+    """Rows of a trace CSV read through the one user-file loader (``#`` lines are comments);
+    a bad row is one ConfigError line."""
+    text = read_user_file(path, "trace CSV")
+    lines = [line for line in text.splitlines(keepends=True) if not line.startswith("#")]
+    reader = csv.DictReader(lines)
     rows = []
-    for number, r in enumerate(csv.DictReader(lines), start=1):
-        try:
-            rows.append((float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"])))
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"{path}: data row {number}: needs arrival_s (seconds), prompt_tokens and "
-                             f"output_tokens (integers), got {dict(r)}") from None
+    try:
+        for r in reader:
+            row = (float(r["arrival_s"]), int(r["prompt_tokens"]), int(r["output_tokens"]))
+            if not (math.isfinite(row[0]) and row[0] >= 0 and min(row[1:]) > 0):
+                raise ValueError(f"arrival_s must be >= 0 and token counts positive, not {row}")
+            rows.append(row)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}:{reader.line_num}: trace rows need arrival_s, prompt_tokens and "
+                          f"output_tokens: {exc}") from None
     return rows
 
 

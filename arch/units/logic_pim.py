@@ -17,14 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..config import check
+from ..config import MAX_CLOCK_HZ, check, finite_positive
+from ..config import finite_non_negative as _non_negative
 from .systolic import check_positive_int
-from .xpu import check_non_negative
 
 __all__ = ["PIM_LOCATIONS", "PimLocation", "PimUnit"]
 
 PimLocation = Literal["logic_die", "bank_group", "bank"]
 PIM_LOCATIONS: tuple[str, ...] = ("logic_die", "bank_group", "bank")
+
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,11 @@ class PimUnit:
               f"must be one of {', '.join(PIM_LOCATIONS)}, not {self.location!r}")
         check_positive_int(self.units, "units")
         check_positive_int(self.macs_per_unit, "macs_per_unit")
-        clock = self.clock_hz
-        ok = isinstance(clock, int | float) and not isinstance(clock, bool) and clock > 0
-        check(ok, "clock_hz", f"must be positive, not {clock!r}")
-        check_non_negative(self.buffer_bytes_per_unit, "buffer_bytes_per_unit")
-        check_non_negative(self.area_mm2, "area_mm2")
-        check_non_negative(self.die_area_mm2, "die_area_mm2")
-        check_non_negative(self.static_power_w, "static_power_w")
+        finite_positive(self.clock_hz, "clock_hz", MAX_CLOCK_HZ)
+        _non_negative(self.buffer_bytes_per_unit, "buffer_bytes_per_unit")
+        _non_negative(self.area_mm2, "area_mm2")
+        _non_negative(self.die_area_mm2, "die_area_mm2")
+        _non_negative(self.static_power_w, "static_power_w")
         check(self.die_area_mm2 == 0 or self.area_mm2 <= self.die_area_mm2, "area_mm2",
               f"must fit on the die ({self.die_area_mm2} mm^2), not {self.area_mm2!r}")
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from ..config import check
+from ..config import MAX_EDGE, check, finite_positive
+from ..config import positive_int as check_positive_int
 
 Dataflow = Literal["ws", "os", "is"]
 DATAFLOWS: tuple[str, ...] = ("ws", "os", "is")
-
-
-def check_positive_int(value: object, field: str) -> None:
-    """Reject anything but a positive ``int`` (bools included), naming ``field``."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be a positive integer, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -36,10 +31,10 @@ class SystolicArray:
     pe_area_um2: float | None = None  # one PE; None when no sourced figure exists
 
     def __post_init__(self):
-        check_positive_int(self.rows, "rows")
-        check_positive_int(self.cols, "cols")
-        check(self.pe_area_um2 is None or self.pe_area_um2 > 0, "pe_area_um2",
-              f"must be positive, not {self.pe_area_um2!r}")
+        check_positive_int(self.rows, "rows", MAX_EDGE)
+        check_positive_int(self.cols, "cols", MAX_EDGE)
+        if self.pe_area_um2 is not None:
+            finite_positive(self.pe_area_um2, "pe_area_um2")
         check(self.dataflow in DATAFLOWS, "dataflow",
               f"must be one of {', '.join(DATAFLOWS)}, not {self.dataflow!r}")
 

@@ -17,27 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import check
+from ..config import finite_non_negative
+from ..config import finite_positive as _positive
+from ..config import fraction as _fraction
 from .systolic import check_positive_int
 
-__all__ = ["Link", "Xpu", "check_non_negative", "check_positive"]
+__all__ = ["Link", "Xpu"]
 
-
-def check_positive(value: object, field: str) -> None:
-    """Reject anything but a positive int or float (bools excluded), naming ``field``."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be positive, not {value!r}")
-
-
-def check_non_negative(value: object, field: str) -> None:
-    """Reject anything but a zero or positive int or float (bools excluded), naming ``field``."""
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-    check(ok, field, f"must be zero or positive, not {value!r}")
-
-
-def _fraction(value: object, field: str) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
-    check(ok, field, f"must be in (0, 1], not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -62,8 +48,8 @@ class Xpu:
     source: str = ""
 
     def __post_init__(self):
-        check_positive(self.peak_flops, "peak_flops")
-        check_non_negative(self.static_power_w, "static_power_w")
+        _positive(self.peak_flops, "peak_flops")
+        finite_non_negative(self.static_power_w, "static_power_w")
         _fraction(self.compute_efficiency, "compute_efficiency")
         _fraction(self.memory_efficiency, "memory_efficiency")
         check_positive_int(self.l2_tile, "l2_tile")
@@ -90,9 +76,8 @@ class Link:
     source: str = ""
 
     def __post_init__(self):
-        check_positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
-        check(isinstance(self.energy_pj_per_bit, int | float) and self.energy_pj_per_bit >= 0,
-              "energy_pj_per_bit", f"must be >= 0, not {self.energy_pj_per_bit!r}")
+        _positive(self.bandwidth_bytes_per_s, "bandwidth_bytes_per_s")
+        finite_non_negative(self.energy_pj_per_bit, "energy_pj_per_bit")
 
     @property
     def bytes_per_s_per_direction(self) -> float:

@@ -53,7 +53,7 @@ from typing import NamedTuple
 from numerics import FORMATS, SCHEMES, get_format, get_scheme
 from numerics.bitmod import resolve_types
 
-from ..config import check
+from ..config import MAX_COUNT, MAX_EDGE, check, positive_int
 from .layer import flash_attention_ops, norm_op, quantize_op, vector_op
 from .models import ModelConfig, load_model
 from .ops import Op, Phase, Scope, VectorOp, Workload
@@ -244,9 +244,8 @@ def _layer_scope(model: ModelConfig, batch: int, q_len: int, kv_len: int, bits: 
 
 def _check_shape(model: ModelConfig, phase: str, batch: int, context: int) -> None:
     check(phase in PHASES, "phase", f"must be one of {', '.join(PHASES)}, not {phase!r}")
-    for field, value in (("batch", batch), ("context", context)):
-        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        check(ok, field, f"must be a positive integer, not {value!r}")
+    positive_int(batch, "batch", MAX_EDGE)
+    positive_int(context, "context", MAX_COUNT)
     check(context <= model.max_context, "context",
           f"must be at most max_context ({model.max_context}) of {model.name}, not {context}")
 

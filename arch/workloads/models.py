@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ..config import check, from_dict, load_yaml
+from ..config import MAX_EDGE, check, from_dict, load_yaml, positive_int
 
 __all__ = ["MODELS", "SCHEMA_VERSION", "FfnKind", "ModelConfig", "load_model"]
 
@@ -31,8 +31,12 @@ MODELS: tuple[str, ...] = tuple(sorted(p.stem for p in MODELS_DIR.glob("*.yaml")
 
 
 def _check_positive(value: object, field: str) -> None:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    check(ok, field, f"must be a positive integer, not {value!r}")
+    positive_int(value, field, MAX_EDGE if field in _EDGES else MAX_MODEL_DIM)
+
+
+# Layers, heads and experts are at most MAX_EDGE (65,536); widths, vocab and context 2^24.
+_EDGES = ("layers", "heads", "kv_heads", "experts", "experts_per_token", "moe_every")
+MAX_MODEL_DIM = 1 << 24
 
 
 @dataclass(frozen=True)

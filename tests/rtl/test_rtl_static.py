@@ -65,7 +65,7 @@ def test_cli_rejects_an_unknown_unit(capsys):
 
 def test_cli_rejects_non_positive_vectors(capsys):
     assert main(["rtl-check", "--unit", "mx_dot", "--vectors", "0"]) == 2
-    assert "--vectors must be a positive integer, not 0" in capsys.readouterr().err
+    assert "argument --vectors: must be from 1 to 100,000,000, not 0" in capsys.readouterr().err
 
 
 def test_cli_checks_one_unit(capsys):
