@@ -62,7 +62,7 @@ def _formats(design) -> str:
     if isinstance(unit, MXTensorCore):
         return ", ".join(sorted(unit.rates))
     if isinstance(unit, SmTensorCore):
-        return "; ".join(unit.kind_table.supported_pairs())
+        return "MMA kinds " + ", ".join(k.name for k in unit.kind_table.kinds)
     if isinstance(unit, BitSerialArray):
         return f"any (priced by bits); weight types {', '.join(unit.weight_types)}"
     return "any element or block format (priced by bits)"

@@ -13,7 +13,7 @@ so this check cannot drift from what is priced.
 from __future__ import annotations
 
 from arch import Accelerator, ConfigError
-from arch.units import MXTensorCore
+from arch.units import MXTensorCore, SmTensorCore
 from sim.analytic import compute_actions
 
 __all__ = ["check_priced", "required_actions"]
@@ -26,11 +26,18 @@ def _levels(acc: Accelerator) -> dict[str, object]:
             "output_buffer": acc.output_buffer, "dram": acc.dram}
 
 
+def _unit_actions(unit) -> list[str]:
+    if isinstance(unit, SmTensorCore):  # one MAC action per MMA kind, one scale step per scale type
+        kinds = unit.kind_table.kinds
+        return [f"{unit.component}.mac_{k.name}" for k in kinds] + sorted(
+            {f"{unit.component}.block_scale_{k.scale}" for k in kinds if k.scale is not None})
+    formats = sorted(unit.rates) if isinstance(unit, MXTensorCore) else ["fp16"]
+    return [key for fmt in formats for key in compute_actions(unit, None, 1, 1, 1, 1, fmt)]
+
+
 def required_actions(acc: Accelerator) -> dict[str, str]:
     """``component.action`` the simulator can emit for ``acc`` -> the design field naming it."""
-    formats = sorted(acc.unit.rates) if isinstance(acc.unit, MXTensorCore) else ["fp16"]
-    needed = {key: "unit.component" for fmt in formats
-              for key in compute_actions(acc.unit, None, 1, 1, 1, 1, fmt)}
+    needed = dict.fromkeys(_unit_actions(acc.unit), "unit.component")
     for field, level in _levels(acc).items():
         where = f"{field}.price_as" if level.price_as else f"{field}.name"
         needed |= {f"{level.name}.{action}": where for action in _MEMORY_ACTIONS}

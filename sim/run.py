@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from arch import Accelerator, HbmDevice
 from arch.design import Design, family_of
 from arch.support import check_supported
-from arch.units import LutAccelerator
+from arch.units import LutAccelerator, SmTensorCore
 from arch.workloads import Workload, format_bits
 
 from .analytic import simulate_workload
@@ -97,6 +97,10 @@ def design_facts(design: Design, weight_format: str) -> DesignFacts:
     Peak MACs: an accelerator's array for that format; an HBM system's xPU plus PIM units at
     peak (a MAC is two FLOPs); a LUT design's lookups, each standing for one activation
     vector's ``act_vector_len`` MACs."""
+    if isinstance(design, Accelerator) and isinstance(design.unit, SmTensorCore):
+        peak = design.unit.macs_per_cycle(weight_format, weight_format)  # both operands in that format
+        return DesignFacts(None, None, design.clock_hz, peak * design.clock_hz,
+                           design.dram.bandwidth_bytes_per_s, design.area_mm2)
     if isinstance(design, Accelerator):
         peak = geometry(design.unit, weight_format, format_bits(weight_format)).peak_macs_per_cycle
         return DesignFacts(design.unit.rows, design.unit.cols, design.clock_hz, peak * design.clock_hz,

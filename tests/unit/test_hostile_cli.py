@@ -125,7 +125,7 @@ def test_price_as_naming_a_missing_entry(tmp_path, capsys):
                   "output_buffer: {name: output_sram, size_bytes: 262144, price_as: sram_9mb}")
     assert error(capsys, ["simulate", path, "opt-1.3b"]) == (
         f"bitplane simulate: error: {path}: output_buffer.price_as: no entry 'sram_9mb.read_bit' in "
-        "energy tables horowitz_45nm, mx_estimates_45nm")
+        "energy tables horowitz_45nm, mx_estimates_45nm, vector_estimates_45nm")
 
 
 def test_energy_table_without_dram_fails_the_sweep_at_load(tmp_path, capsys):
@@ -134,7 +134,7 @@ def test_energy_table_without_dram_fails_the_sweep_at_load(tmp_path, capsys):
                      "  pe.mac: {energy_pj: 1.0, source: test, node_nm: 45}\n"
                      "  sram_1mb.read_bit: {energy_pj: 1.0, source: test, node_nm: 45}\n"
                      "  sram_1mb.write_bit: {energy_pj: 1.0, source: test, node_nm: 45}\n")
-    path = design(tmp_path, "energy_tables: [horowitz_45nm, mx_estimates_45nm]",
+    path = design(tmp_path, "energy_tables: [horowitz_45nm, mx_estimates_45nm, vector_estimates_45nm]",
                   f"energy_tables: ['{table}']")
     spec = tiny_spec(tmp_path, base=path.name)
     out = tmp_path / "out"
@@ -149,7 +149,7 @@ def test_price_as_given_by_a_sweep_axis(tmp_path, capsys):
                                              "axes: {dram.price_as: [dram, hbm]}"))
     assert error(capsys, ["sweep", spec, "--check"]) == (
         f"bitplane sweep: error: {spec}:5: axes.dram.price_as: value 'hbm': dram.price_as: no entry "
-        "'hbm.read_bit' in energy tables horowitz_45nm, mx_estimates_45nm")
+        "'hbm.read_bit' in energy tables horowitz_45nm, mx_estimates_45nm, vector_estimates_45nm")
 
 
 def test_simulate_csv_to_a_directory(tmp_path, capsys):
@@ -234,7 +234,7 @@ def test_designs_show_family_and_formats(capsys):
     rows = {line.split()[0]: line for line in out.splitlines()}
     assert code == 0 and "mx_tensor_core" in rows["mx_tensor_core"].split()[1]
     assert "mxfp4, mxfp6_e2m3" in rows["mx_tensor_core"] and "nvint4" in rows["mx_tensor_core"]
-    assert rows["systolic_32x32_ws"].split()[1:3] == ["systolic", "32x32"]
+    assert rows["systolic_32x32_ws"].split()[1:5] == ["systolic", "systolic", "32x32", "ws"]
     assert "weight types fp3, fp3_er" in rows["bitmod_bitmod"]
 
 

@@ -52,7 +52,8 @@ def _stored(db: Path) -> int:
         return 0
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
-            return con.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+            return sum(con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                       for table in ("points", "block_points"))  # single points and whole blocks
     except sqlite3.Error:
         return 0
 
@@ -117,7 +118,8 @@ def test_sweep_on_a_loopback_cluster_survives_a_killed_worker(tmp_path, cluster)
     assert (result.points, result.failed) == (total, 0)
 
     with sqlite3.connect(db) as con:
-        ids = [pid for (pid,) in con.execute("SELECT point_id FROM points")]
+        ids = [pid for table in ("points", "block_points")
+               for (pid,) in con.execute(f"SELECT point_id FROM {table}")]
     assert len(ids) == len(set(ids)) == total
 
     local = run_sweep(spec, tmp_path / "local", jobs=1, quiet=True)

@@ -110,19 +110,20 @@ def test_corrupt_sweep_output_names_the_file_and_the_fix(tmp_path, capsys, finis
 
 def test_ctrl_c_during_a_sweep_says_what_is_stored_and_resumes(tmp_path, capsys, monkeypatch):
     spec, out = spec_file(tmp_path, rows="8, 16, 24, 32"), tmp_path / "out"
-    real, calls = sweep_module.evaluate_chunk, []
+    real, calls = sweep_module.evaluate_block, []
 
-    def interrupted(points, qsnr):
-        calls.append(len(points))
+    def interrupted(block, qsnr, op_rows=True):
+        calls.append(len(block))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(points, qsnr)
+        return real(block, qsnr, op_rows)
 
-    monkeypatch.setattr(sweep_module, "evaluate_chunk", interrupted)
+    monkeypatch.setattr(sweep_module, "block_size", lambda points, workers: 1)  # a block per point
+    monkeypatch.setattr(sweep_module, "evaluate_block", interrupted)
     assert error(capsys, ["sweep", spec, "--out", out, "--jobs", "1", "--no-report"], code=130) == (
-        f"bitplane sweep: interrupted: 1 of 4 points are stored in {out / 'results.sqlite'}; "
+        f"bitplane sweep: interrupted: 1 points are stored in {out / 'results.sqlite'} (4 were to run); "
         "run the same command again to resume")
-    monkeypatch.setattr(sweep_module, "evaluate_chunk", real)
+    monkeypatch.setattr(sweep_module, "evaluate_block", real)
     code, text, _ = run(capsys, ["sweep", spec, "--out", out, "--jobs", "1", "--no-report"])
     assert code == 0 and "sweep: 4 points (3 evaluated now, 0 failed" in text
 
@@ -162,10 +163,10 @@ def test_lowest_edp_table_lists_feasible_points_only(tmp_path):
     outcome = _sweep(tmp_path, "bound", f"constraints: ['edp_j_s >= {bound!r}']\n")
     summary = (outcome.out_dir / "summary.md").read_text()
     assert "- feasible: 1 of 2 stored points (2 evaluated ok; constraints: edp_j_s >=" in summary
-    table = summary.split("## Lowest energy-delay product per design and phase (feasible points)")[1]
+    table = summary.split("## Lowest energy-delay product per base design and phase (feasible points)")[1]
     rows = [line for line in table.split("##")[0].splitlines() if line.startswith("| systolic")]
-    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]  # design, format, unit_rows, ...
-    assert len(rows) == 1 and cells[2] == str(worst) != str(best)
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]  # design, family, format, unit_rows, ...
+    assert len(rows) == 1 and float(cells[3]) == worst != best
 
 
 def test_no_feasible_point_is_said_plainly(tmp_path):
@@ -190,13 +191,13 @@ def _sweep(tmp_path: Path, name: str, extra: str):
 
 def test_search_evaluates_a_duplicate_point_once(tmp_path, monkeypatch):
     from arch import load_yaml
-    real, evaluated = sweep_module.evaluate_chunk, []
+    real, evaluated = sweep_module.evaluate_block, []
 
-    def counting(points, qsnr):
-        evaluated.extend(p.point_id for p in points)
-        return real(points, qsnr)
+    def counting(block, qsnr, op_rows=True):
+        evaluated.extend(block.point_ids)
+        return real(block, qsnr, op_rows)
 
-    monkeypatch.setattr(sweep_module, "evaluate_chunk", counting)
+    monkeypatch.setattr(sweep_module, "evaluate_block", counting)
     path = spec_file(tmp_path)  # two points, so a generation of 6 proposes duplicates
     spec = spec_from_dict(load_yaml(path), source=str(path), spec_dir=tmp_path)
     outcome = run_search(spec, tmp_path / "search", 12, population=6, jobs=1, quiet=True)

@@ -55,7 +55,7 @@ def test_valid_spec_loads_and_samples_reproducibly(tmp_path):
 def test_default_spec_is_valid_and_names_every_family():
     spec = load_spec(default_spec_path())
     families = {family_of(p.design) for p in enumerate_points(spec)[0]}
-    assert families == set(FAMILIES)
+    assert families == set(FAMILIES) - {"sm_tensor_core"}  # GPU tensor cores are not in the default sweep
 
 
 @pytest.mark.parametrize(("change", "message"), [
