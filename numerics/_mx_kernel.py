@@ -13,7 +13,15 @@ import math
 import numba
 import numpy as np
 
-from ._f32_codes import bits_f32, element_code, element_params, supports_element
+from ._f32_codes import (
+    CHUNK_BLOCKS,
+    bits_f32,
+    block_max_bits,
+    chunk_count,
+    element_params,
+    encode_blocks,
+    supports_element,
+)
 from .formats import FloatFormat
 
 _RULES = {"floor": 0, "ceil": 1, "even": 2, "rceil": 3}
@@ -72,26 +80,33 @@ def _pow2_f32(e):
     return bits_f32(np.uint32((127 + e) << 23)) if e > -127 else bits_f32(np.uint32(1 << 22))
 
 
+@numba.njit(cache=True, inline="always")
+def _block_factor(x_bits, k, b, rule, elem_emax, elem_max, scale_mbits, scales):
+    """Writes block b's E8M0 code; returns 2^-shared_exp (NaN for a NaN/Inf block)."""
+    amax_bits = block_max_bits(x_bits, k, b)
+    if amax_bits >= 0x7F800000:
+        scales[b] = 255
+        return np.float32(np.nan)
+    se = -127
+    if amax_bits:
+        se = _shared_exponent(np.int64(amax_bits), rule, elem_emax, scale_mbits, elem_max)
+        se = min(max(se, -127), 127)
+    scales[b] = se + 127
+    # x * 2^-se is exact unless it lands below 2^-126, far under half of any
+    # element's smallest step, where it rounds to (signed) zero either way
+    return _pow2_f32(-se)
+
+
 @numba.njit(cache=True, nogil=True)
-def _mx_kernel(x, x_bits, rule, elem_emax, elem_max, scale_mbits, p, codes, scales):
-    for b in range(x.shape[0]):
-        amax_bits = np.uint32(0)
-        for i in range(x.shape[1]):
-            amax_bits = max(amax_bits, np.uint32(x_bits[b, i] & 0x7FFFFFFF))
-        if amax_bits >= 0x7F800000:  # NaN or Inf in the block
-            scales[b] = 255
-            codes[b, :] = 0
-            continue
-        se = -127
-        if amax_bits:
-            se = _shared_exponent(np.int64(amax_bits), rule, elem_emax, scale_mbits, elem_max)
-            se = min(max(se, -127), 127)
-        scales[b] = se + 127
-        # x * 2^-se is exact unless it lands below 2^-126, far under half of any
-        # element's smallest step, where it rounds to (signed) zero either way
-        inv_scale = _pow2_f32(-se)
-        for i in range(x.shape[1]):
-            codes[b, i] = element_code(x[b, i] * inv_scale, p)
+def _mx_kernel(x, x_bits, k, rule, elem_emax, elem_max, scale_mbits, p, codes, scales):
+    """x, x_bits, codes: flat (blocks * k); scales: one per block."""
+    factors = np.empty(CHUNK_BLOCKS, np.float32)
+    for c in range(chunk_count(scales.size)):
+        start = c * CHUNK_BLOCKS
+        chunk = factors[:min(CHUNK_BLOCKS, scales.size - start)]
+        for j in range(chunk.size):
+            chunk[j] = _block_factor(x_bits, k, start + j, rule, elem_emax, elem_max, scale_mbits, scales)
+        encode_blocks(x, k, chunk, start, False, p, codes)
 
 
 def _scale_mbits(element) -> int:
@@ -100,9 +115,9 @@ def _scale_mbits(element) -> int:
 
 def mx_quantize(blocks: np.ndarray, element, scale_rule: str):
     """(element codes, E8M0 scale codes) for float32 ``blocks`` of shape (..., k)."""
-    flat = np.ascontiguousarray(blocks).reshape(-1, blocks.shape[-1])
+    flat = np.ascontiguousarray(blocks).reshape(-1)
     codes = np.empty(flat.shape, element.code_dtype)
-    scales = np.empty(flat.shape[0], np.uint8)
-    _mx_kernel(flat, flat.view(np.uint32), _RULES[scale_rule], element.emax, element.max_value,
-               _scale_mbits(element), element_params(element), codes, scales)
+    scales = np.empty(blocks.shape[:-1], np.uint8).reshape(-1)
+    _mx_kernel(flat, flat.view(np.uint32), blocks.shape[-1], _RULES[scale_rule], element.emax,
+               element.max_value, _scale_mbits(element), element_params(element), codes, scales)
     return codes.reshape(blocks.shape), scales.reshape(blocks.shape[:-1])
