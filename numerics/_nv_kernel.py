@@ -4,7 +4,9 @@ The same float32 operations in the same order as ``_nv.nv_quantize_reference`` (
 reference, same signature): one pass for the tensor's max |x| where the recipe needs it,
 then per block the max |x|, the ue4m3 scale and the float32 factor (scalar code), and a
 branch-free element loop (``_f32_codes.element_code``) that vectorizes.
-tests/equivalence checks kernel and reference code for code.
+tests/equivalence checks kernel and reference code for code. Compiled with numba's numpy
+error model: a degenerate tensor scale divides by zero, which must give inf or NaN as in
+the reference, not ZeroDivisionError.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def supports(element) -> bool:
     return supports_element(element)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _abs_max(x_bits):
     """max |x| over a flat float32 array given as bits: NaN if any element is NaN (NaN bit
     patterns beat every other), as numpy's max."""
@@ -49,7 +51,7 @@ def _abs_max(x_bits):
     return bits_f32(amax)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _ue4m3(s):
     """(code, value) of a float32 scale s >= 0 in ue4m3: RNE, saturating; NaN -> 0x7F."""
     nan = s != s
@@ -64,7 +66,7 @@ def _ue4m3(s):
 _TORCHAO_LEN = 2
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _torchao_factor(amax, ts, elem_max):
     """(ue4m3 code, divisor ts * e4m3(clip(amax / max_elem / ts, 2^-6, 448))); without a
     tensor scale ts is 1, and dividing by 1 changes nothing."""
@@ -75,7 +77,7 @@ def _torchao_factor(amax, ts, elem_max):
     return code, ts * value
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _te_factor(amax, s_enc, encode_mult):
     """(ue4m3 code, multiplier 1 / (e4m3(amax * (S_enc * (1 / max_elem))) / S_enc))."""
     code, s_dec = _ue4m3(amax * encode_mult)
@@ -99,7 +101,7 @@ def _recipe_factor_impl(amax, recipe):
     return te
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _block_factors(amax_bits, recipe, start, scales, factors):
     """Scale codes and factors of a chunk of blocks (NaN/Inf blocks: 0x7F and NaN). A loop
     across blocks without branches, so the scale arithmetic vectorizes too."""
@@ -111,7 +113,7 @@ def _block_factors(amax_bits, recipe, start, scales, factors):
         factors[j] = _NAN if bad else f
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _degenerate(amax_bits, factors):
     """Whether a finite block got a factor of 0, inf or NaN (only a degenerate tensor scale
     gives one, and only then can an element become NaN)."""
@@ -122,7 +124,7 @@ def _degenerate(amax_bits, factors):
     return count > 0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _makes_nan(x, k, b, factor, divide):
     """Whether x / factor (torchao) or x * factor (te) is NaN for some x in block b."""
     for i in range(b * k, b * k + k):
@@ -132,7 +134,7 @@ def _makes_nan(x, k, b, factor, divide):
     return False
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _any_nan_element(x, k, amax_bits, factors, start, divide):
     for j in range(factors.size):
         f = factors[j]
@@ -142,7 +144,7 @@ def _any_nan_element(x, k, amax_bits, factors, start, divide):
     return False
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _nv_kernel(x, x_bits, k, recipe, p, codes, scales):
     """x, x_bits, codes: flat (blocks * k); scales: one per block. Fills codes and scales;
     returns True if an element became NaN (the reference raises then)."""
