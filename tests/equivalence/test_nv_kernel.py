@@ -6,6 +6,7 @@ Inf, subnormals, sNaN payloads), wide finite ranges, all-zero blocks and ragged 
 
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -46,6 +47,53 @@ INPUTS = {"finite": _finite(203, 1), "specials": _with_specials(131, 2),
           "tiny": (_finite(70, 3) * np.float32(2.0**-100)), "ones": np.ones((67, 16), np.float32)}
 
 
+E4M3_VALUES = np.arange(1, 0x7F, dtype=np.uint8).view(ml_dtypes.float8_e4m3fn).astype(np.float64)
+FP4_TIES = np.array([0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0])
+ELEMENT_TIES = {"nvfp4": (6.0, FP4_TIES), "nvint4": (7.0, np.arange(7) + 0.5)}
+TENSOR_AMAX = 1000.0  # makes te's S_enc = 2.688, not a power of two
+
+
+def _tensor_scale(recipe, tensor_scale, elem_max) -> float:
+    """te's S_enc, or torchao's tensor scale, for a tensor whose max |x| is TENSOR_AMAX."""
+    if recipe == "te":
+        return 448 * elem_max / TENSOR_AMAX
+    return TENSOR_AMAX / (448 * elem_max) if tensor_scale == "auto" else (tensor_scale or 1.0)
+
+
+def _element_ties(scheme, recipe, tensor_scale) -> np.ndarray:
+    """Blocks whose scale is an e4m3 value g and whose elements scale to within one float32
+    ulp of an element rounding tie: where the last bit of the recipe's factor shows."""
+    elem_max, ties = ELEMENT_TIES[scheme]
+    ts = _tensor_scale(recipe, tensor_scale, elem_max)
+    unit = E4M3_VALUES[8::6] / ts if recipe == "te" else E4M3_VALUES[8::6] * ts  # x per element unit
+    unit = unit[unit * elem_max < TENSOR_AMAX]
+    x = np.float32(np.concatenate([ties, -ties])[None, :] * unit[:, None])
+    x = np.concatenate([x, np.nextafter(x, np.float32(0)), np.nextafter(x, np.float32(np.inf))], 1)
+    x = np.concatenate([np.float32(elem_max * unit)[:, None], x], 1).reshape(-1)
+    pad = -x.size % 16
+    blocks = np.concatenate([x, np.zeros(pad + 15, np.float32), [np.float32(TENSOR_AMAX)]])
+    return blocks.reshape(-1, 16)
+
+
+def _near_ties(recipe, tensor_scale) -> np.ndarray:
+    """Blocks whose scale lands on or one or two float32 ulps beside an e4m3 rounding tie,
+    with elements near fp4 ties: where the order of the recipe's float32 operations shows.
+    One block holds the tensor's max |x|, so te's S_enc and torchao's 'auto' are known."""
+    ts = _tensor_scale(recipe, tensor_scale, 6.0)
+    per_scale = 6.0 / ts if recipe == "te" else 6.0 * ts
+    ties = (E4M3_VALUES[:-1] + E4M3_VALUES[1:]) / 2 * per_scale
+    base = np.float32(ties[ties < TENSOR_AMAX])
+    zero, inf = np.float32(0), np.float32(np.inf)
+    below, above = np.nextafter(base, zero), np.nextafter(base, inf)
+    amax = np.concatenate([base, below, above, np.nextafter(below, zero), np.nextafter(above, inf)])
+    blocks = np.empty((amax.size + 1, 16), np.float32)
+    blocks[:-1, 0] = amax
+    elements = np.float32(amax[:, None] * (np.concatenate([FP4_TIES, -FP4_TIES, [6.0, -1.0]]) / 6))
+    blocks[:-1, 1:] = elements[:, :15]
+    blocks[-1] = np.float32(TENSOR_AMAX) * np.linspace(-1, 1, 16, dtype=np.float32)
+    return blocks
+
+
 def _both(x, scheme, recipe, tensor_scale):
     element = SCHEMES[scheme].element
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -61,6 +109,16 @@ def test_numba_kernel_matches_numpy_reference(scheme, recipe, tensor_scale, data
     np.testing.assert_array_equal(scales, ref_scales)
     np.testing.assert_array_equal(codes, ref_codes)
     assert ts == ref_ts or (np.isnan(ts) and np.isnan(ref_ts))
+
+
+@pytest.mark.parametrize(("recipe", "tensor_scale"), RECIPES)
+@pytest.mark.parametrize("scheme", NV)
+@pytest.mark.parametrize("corner", [_near_ties, _element_ties])
+def test_kernel_matches_reference_beside_ties(scheme, recipe, tensor_scale, corner):
+    x = corner(recipe, tensor_scale) if corner is _near_ties else corner(scheme, recipe, tensor_scale)
+    (codes, scales, _), (ref_codes, ref_scales, _) = _both(x, scheme, recipe, tensor_scale)
+    np.testing.assert_array_equal(scales, ref_scales)
+    np.testing.assert_array_equal(codes, ref_codes)
 
 
 def test_the_inputs_reach_the_recipes_corners():
