@@ -17,6 +17,10 @@ Integers (MXINT, NVINT4) round ``a * 2^frac`` with ``M = 2^23``. Only finite ``v
 valid input: the kernels handle NaN and infinity before they call these. The numpy
 references (``blocks.mx_quantize_reference``, ``_nv.nv_quantize_reference``) share none of
 this code; tests/equivalence checks that they agree code for code.
+
+numba's on-disk cache (``cache=True``) keys each kernel on its own source file only: after
+an edit here, delete ``numerics/__pycache__/*.nbi`` and ``*.nbc``, or the MX and NV kernels
+keep running the old code.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The same float32 operations in the same order as ``_nv.nv_quantize_reference`` (its numpy
 reference, same signature): one pass for the tensor's max |x| where the recipe needs it,
-then per block the max |x|, the ue4m3 scale and the float32 factor (scalar code), and a
-branch-free element loop (``_f32_codes.element_code``) that vectorizes.
+then, for a chunk of blocks at a time, each block's max |x|, the ue4m3 scales and float32
+factors (one branch-free loop across blocks), and the element codes
+(``_f32_codes.encode_blocks``); the loops vectorize.
 tests/equivalence checks kernel and reference code for code. Compiled with numba's numpy
 error model: a degenerate tensor scale divides by zero, which must give inf or NaN as in
 the reference, not ZeroDivisionError.
