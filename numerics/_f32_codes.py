@@ -75,7 +75,8 @@ _TWO_23_BITS = np.uint32(0x4B000000)
 
 @numba.njit(cache=True, inline="always")
 def _round_bits(v, p):
-    """(bits of a + M, exponent field of M): step 2 above for float formats."""
+    """Step 2 above for float formats: (bits of a + M, a's exponent field raised to at
+    least emin's, M's exponent field)."""
     mbits, emin_field, max_value = p[0], p[1], p[2]
     a = min(abs(v), max_value)
     e_field = max(u32(f32_bits(a) >> _EXP_SHIFT), emin_field)
