@@ -1,6 +1,8 @@
-"""numba kernel for MX conversion of float32 input, in the integer domain a hardware
-quantizer uses: float32 bits -> (significand, exponent) -> shift with round-to-nearest-even
--> saturate -> element code. ``blocks.mx_quantize_reference`` is its numpy reference with
+"""numba kernel for MX conversion of float32 input, one pass per block: the block's max
+|x| from the float32 bits -> shared exponent (integer arithmetic on the significand and
+exponent, as a hardware quantizer computes it) -> each element times 2^-shared_exp ->
+``_f32_codes.element_code`` (round to nearest even, saturate, code). The element loop is
+branch-free and vectorizes. ``blocks.mx_quantize_reference`` is its numpy reference with
 the same contract; tests/equivalence checks that they agree code for code.
 """
 
@@ -11,6 +13,15 @@ import math
 import numba
 import numpy as np
 
+from ._f32_codes import (
+    CHUNK_BLOCKS,
+    bits_f32,
+    block_max_bits,
+    chunk_count,
+    element_params,
+    encode_blocks,
+    supports_element,
+)
 from .formats import FloatFormat
 
 _RULES = {"floor": 0, "ceil": 1, "even": 2, "rceil": 3}
@@ -18,7 +29,7 @@ _RULES = {"floor": 0, "ceil": 1, "even": 2, "rceil": 3}
 
 def supports(blocks: np.ndarray, element) -> bool:
     """The kernel takes float32 blocks; other dtypes use the numpy reference."""
-    return blocks.dtype == np.float32 and blocks.shape[-1] > 0
+    return blocks.dtype == np.float32 and blocks.shape[-1] > 0 and supports_element(element)
 
 
 @numba.njit(cache=True, inline="always")
@@ -39,21 +50,6 @@ def _split(bits):
     if e_field == 0:
         return man, -149
     return man | 0x800000, e_field - 150
-
-
-@numba.njit(cache=True, inline="always")
-def _round_shift(sig, shift):
-    """sig * 2^-shift rounded to nearest even (shift may be <= 0: exact)."""
-    if shift <= 0:
-        return sig << -shift
-    if shift > 40:
-        return 0
-    n = sig >> shift
-    rem = sig & ((1 << shift) - 1)
-    half = 1 << (shift - 1)
-    if rem > half or (rem == half and (n & 1)):
-        n += 1
-    return n
 
 
 @numba.njit(cache=True, inline="always")
@@ -79,61 +75,49 @@ def _shared_exponent(amax_bits, rule, elem_emax, elem_mbits, elem_max):
 
 
 @numba.njit(cache=True, inline="always")
-def _element_code(bits, se, is_int, mbits, emin, bias, max_mag, width):
-    sig, exp = _split(bits & 0x7FFFFFFF)
-    exp -= se
-    if is_int:  # fixed point with frac bits = -emin, saturating at max_mag
-        n = _round_shift(sig, emin - exp) if sig else 0
-        n = min(n, max_mag)
-        return (-n if bits >> 31 else n) & ((1 << width) - 1)
-    if sig == 0:
-        mag = 0
-    else:
-        q = max(_bit_length(sig) - 1 + exp, emin) - mbits
-        n = _round_shift(sig, q - exp)
-        if n >= (2 << mbits):
-            n >>= 1
-            q += 1
-        mag = ((q + mbits + bias) << mbits) | (n - (1 << mbits)) if n >= (1 << mbits) else n
-        mag = min(mag, max_mag)
-    return mag | ((bits >> 31) << (width - 1))
+def _pow2_f32(e):
+    """2^e as a float32 for -127 <= e <= 127 (2^-127 is the one subnormal)."""
+    return bits_f32(np.uint32((127 + e) << 23)) if e > -127 else bits_f32(np.uint32(1 << 22))
+
+
+@numba.njit(cache=True, inline="always")
+def _block_factor(x_bits, k, b, rule, elem_emax, elem_max, scale_mbits, scales):
+    """Writes block b's E8M0 code; returns 2^-shared_exp (NaN for a NaN/Inf block)."""
+    amax_bits = block_max_bits(x_bits, k, b)
+    if amax_bits >= 0x7F800000:
+        scales[b] = 255
+        return np.float32(np.nan)
+    se = -127
+    if amax_bits:
+        se = _shared_exponent(np.int64(amax_bits), rule, elem_emax, scale_mbits, elem_max)
+        se = min(max(se, -127), 127)
+    scales[b] = se + 127
+    # x * 2^-se is exact unless it lands below 2^-126, far under half of any
+    # element's smallest step, where it rounds to (signed) zero either way
+    return _pow2_f32(-se)
 
 
 @numba.njit(cache=True, nogil=True)
-def _mx_kernel(x_bits, rule, elem_emax, elem_max, is_int, mbits, emin, bias, max_mag, width,
-               codes, scales):
-    for b in range(x_bits.shape[0]):
-        amax_bits = 0
-        bad = False
-        for i in range(x_bits.shape[1]):
-            mag_bits = np.int64(x_bits[b, i]) & 0x7FFFFFFF
-            bad |= mag_bits >= 0x7F800000
-            amax_bits = max(amax_bits, mag_bits)
-        if bad:
-            scales[b] = 255
-            codes[b, :] = 0
-            continue
-        se = -127
-        if amax_bits:
-            mb = mbits if not is_int else width - 2
-            se = min(max(_shared_exponent(amax_bits, rule, elem_emax, mb, elem_max), -127), 127)
-        scales[b] = se + 127
-        for i in range(x_bits.shape[1]):
-            codes[b, i] = _element_code(np.int64(x_bits[b, i]), se, is_int, mbits, emin, bias, max_mag, width)
+def _mx_kernel(x, x_bits, k, rule, elem_emax, elem_max, scale_mbits, p, codes, scales):
+    """x, x_bits, codes: flat (blocks * k); scales: one per block."""
+    factors = np.empty(CHUNK_BLOCKS, np.float32)
+    for c in range(chunk_count(scales.size)):
+        start = c * CHUNK_BLOCKS
+        chunk = factors[:min(CHUNK_BLOCKS, scales.size - start)]
+        for j in range(chunk.size):
+            chunk[j] = _block_factor(x_bits, k, start + j, rule, elem_emax, elem_max, scale_mbits, scales)
+        encode_blocks(x, k, chunk, start, False, p, codes)
 
 
-def _element_params(element):
-    if isinstance(element, FloatFormat):
-        return (False, element.mantissa_bits, element.emin, element.bias,
-                element._max_magnitude_code, element.bits)
-    return True, 0, -element.frac_bits, 0, element.max_code_value, element.bits
+def _scale_mbits(element) -> int:
+    return element.mantissa_bits if isinstance(element, FloatFormat) else element.int_bits - 2
 
 
 def mx_quantize(blocks: np.ndarray, element, scale_rule: str):
     """(element codes, E8M0 scale codes) for float32 ``blocks`` of shape (..., k)."""
-    flat = np.ascontiguousarray(blocks).reshape(-1, blocks.shape[-1]).view(np.uint32)
+    flat = np.ascontiguousarray(blocks).reshape(-1)
     codes = np.empty(flat.shape, element.code_dtype)
-    scales = np.empty(flat.shape[0], np.uint8)
-    _mx_kernel(flat, _RULES[scale_rule], element.emax, element.max_value,
-               *_element_params(element), codes, scales)
+    scales = np.empty(blocks.shape[:-1], np.uint8).reshape(-1)
+    _mx_kernel(flat, flat.view(np.uint32), blocks.shape[-1], _RULES[scale_rule], element.emax,
+               element.max_value, _scale_mbits(element), element_params(element), codes, scales)
     return codes.reshape(blocks.shape), scales.reshape(blocks.shape[:-1])

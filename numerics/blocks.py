@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _mx_kernel, bitmod
+from . import _mx_kernel, _nv_kernel, bitmod
 from ._codec import as_float_array
+from ._nv import nv_quantize_reference
 from ._scales import MX_SCALE_RULES, mx_shared_exponent
 from .formats import FloatFormat, Format, IntFormat, get_format
 
@@ -152,64 +153,14 @@ def _scaled_dequantize(q, codes, scales):
 
 # ---------------------------------------------------------------- NVFP4 / NVINT4
 
-E4M3_MIN_NORMAL = np.float32(2.0**-6)
-E4M3_MAX = np.float32(448.0)
 
-
-def _nv_block_scales(amax_blk, tensor_scale, recipe, elem_max, ue4m3):
-    """(ue4m3 codes, float32 per-element divisor or multiplier, decode tensor scale)."""
-    if recipe == "torchao":  # torchao nvfp4_quantize: x / (tensor_scale * e4m3(scale))
-        block_scale = amax_blk / elem_max
-        ts = np.float32(1.0) if tensor_scale is None else tensor_scale
-        if tensor_scale is not None:
-            block_scale = block_scale / ts
-        codes = ue4m3.encode(np.clip(block_scale, E4M3_MIN_NORMAL, E4M3_MAX), saturate=True)
-        total = ts * ue4m3.decode(codes).astype(np.float32)
-        return codes, ("divide", total), float(ts)
-    s_enc = tensor_scale  # TransformerEngine: S_enc = 448 * max_elem / amax_tensor
-    codes = ue4m3.encode(amax_blk * (s_enc * (np.float32(1.0) / elem_max)), saturate=True)
-    s_dec = ue4m3.decode(codes).astype(np.float32)
-    with np.errstate(divide="ignore"):
-        multiplier = np.where(s_dec > 0, np.float32(1.0) / (s_dec / s_enc), np.float32(0.0))
-    return codes, ("multiply", multiplier.astype(np.float32)), 1.0 / float(s_enc)
-
-
-def _nv_tensor_scale(x32, tensor_scale, recipe, elem_max):
-    amax = np.float32(np.max(np.abs(x32))) if x32.size else np.float32(0.0)
-    if recipe == "te":
-        if tensor_scale is not None:
-            raise ValueError("recipe 'te' computes its tensor scale from the tensor: "
-                             f"tensor_scale must be None, not {tensor_scale!r}")
-        ok = np.isfinite(amax) and amax > 0
-        return (E4M3_MAX * elem_max) / amax if ok else np.float32(1.0)
-    if tensor_scale is None:
-        return None
-    if isinstance(tensor_scale, str):
-        if tensor_scale != "auto":
-            raise ValueError(f"tensor_scale must be None, 'auto' or a positive float, not {tensor_scale!r}")
-        return amax / (E4M3_MAX * elem_max) if amax > 0 else np.float32(1.0)
-    if not (np.isfinite(tensor_scale) and tensor_scale > 0):
-        raise ValueError(f"tensor_scale must be a positive finite float, not {tensor_scale!r}")
-    return np.float32(tensor_scale)
-
-
-def _nv_quantize(scheme, blocks, recipe, tensor_scale):
-    """NVFP4/NVINT4 in float32 arithmetic, in each recipe's own operation order."""
-    if recipe not in ("te", "torchao"):
-        raise ValueError(f"recipe must be one of te, torchao, not {recipe!r}")
-    x32 = blocks.astype(np.float32)
-    elem_max = np.float32(scheme.element.max_value)
-    ts = _nv_tensor_scale(x32, tensor_scale, recipe, elem_max)
-    amax_blk = np.max(np.abs(x32), axis=-1)
-    bad = ~np.isfinite(amax_blk)
-    with np.errstate(invalid="ignore", over="ignore"):
-        codes, (op, factor), decode_ts = _nv_block_scales(
-            np.where(bad, 0, amax_blk), ts, recipe, elem_max, scheme.scale)
-        data = x32 / factor[..., None] if op == "divide" else x32 * factor[..., None]
-    data = np.clip(np.where(bad[..., None], 0, data), -elem_max, elem_max)
-    elem_codes = scheme.element.encode(data, rounding="rne", saturate=True)
-    scales = np.where(bad, scheme.scale.encode(np.nan), codes).astype(np.uint8)
-    return {"codes": elem_codes, "scales": scales, "tensor_scale": decode_ts}
+def _nv_quantize(scheme, blocks, recipe, tensor_scale, use_kernel):
+    """NVFP4/NVINT4 in float32 arithmetic, in each recipe's own operation order (``_nv``)."""
+    if use_kernel and _nv_kernel.supports(scheme.element):
+        codes, scales, ts = _nv_kernel.nv_quantize(blocks, scheme.element, recipe, tensor_scale)
+    else:
+        codes, scales, ts = nv_quantize_reference(blocks, scheme.element, recipe, tensor_scale)
+    return {"codes": codes, "scales": scales, "tensor_scale": ts}
 
 
 # ---------------------------------------------------------------- grouped INT, FP6 channel
@@ -302,7 +253,7 @@ def _builtin_schemes() -> dict[str, BlockScheme]:
            for b in (4, 6, 8)},
     }
     schemes = [BlockScheme(n, "mx", f, e8m0, 32, mx_opts) for n, f in mx_elements.items()]
-    nv_opts = (("recipe", "torchao"), ("tensor_scale", None))
+    nv_opts = (("kernel", "numba"), ("recipe", "torchao"), ("tensor_scale", None))
     schemes += [
         BlockScheme("nvfp4", "nv", get_format("fp4_e2m1fn"), ue4m3, 16, nv_opts),
         BlockScheme("nvint4", "nv", IntFormat("int4", 4, symmetric=True), ue4m3, 16, nv_opts),
@@ -354,16 +305,17 @@ def quantize(x, scheme: str | BlockScheme, axis: int = -1, **options) -> Quantiz
     """Quantize ``x`` with a block scheme along ``axis``.
 
     Schemes (``SCHEMES``): mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint4/6/8
-    (block 32, E8M0; option scale_rule = floor | ceil | even | rceil, kernel = numba |
-    numpy); nvfp4, nvint4 (block 16, ue4m3; recipe = torchao | te, tensor_scale = None |
-    'auto' | float); int2_group..int8_group (FP16 scale; group_size, symmetric);
-    fp6_channel (ZeroQuant(4+2)); bitmod3, bitmod4 (group_size, types).
+    (block 32, E8M0; option scale_rule = floor | ceil | even | rceil); nvfp4, nvint4
+    (block 16, ue4m3; recipe = torchao | te, tensor_scale = None | 'auto' | float);
+    int2_group..int8_group (FP16 scale; group_size, symmetric); fp6_channel (ZeroQuant(4+2));
+    bitmod3, bitmod4 (group_size, types). MX and NV schemes also take kernel = numba (the
+    default; float32 input) | numpy (the reference): both give the same codes.
     """
     scheme = get_scheme(scheme)
     opts = scheme.resolve(options)
-    values = as_float_array(x, "x")
-    if np.asarray(x).dtype == np.float32:  # keep float32 for the kernels (no copy)
-        values = np.asarray(x)
+    values = np.asarray(x)
+    if values.dtype != np.float32:  # float32 stays as it is for the kernels (no copy)
+        values = as_float_array(values, "x")
     if values.ndim == 0:
         raise ValueError("x must have at least one dimension to block along")
     axis = _checked_axis(axis, values.ndim)
@@ -371,7 +323,7 @@ def quantize(x, scheme: str | BlockScheme, axis: int = -1, **options) -> Quantiz
     block_size = _block_size(scheme, opts, moved.shape[-1])
     blocks = _to_blocks(moved, block_size)
     kwargs = {k: v for k, v in opts.items() if k != "kernel"}
-    if scheme.family == "mx":
+    if scheme.family in ("mx", "nv"):
         kwargs["use_kernel"] = _kernel_choice(opts["kernel"])
     parts = _QUANTIZERS[scheme.family](scheme, blocks, **kwargs)
     return _assemble(scheme, parts, axis, block_size, opts, moved.shape)

@@ -85,31 +85,45 @@ def test_mxint8_clamps_symmetric_and_uses_1_6_fixed_point():
     assert q.codes[0] == 0x81 and q.dequantize()[0] == -127 / 64 and q.codes[1] == 32
 
 
-def _nvfp4_torchao_oracle(x, tensor_scale=None):
-    """torchao's nvfp4_quantize in float32 with ml_dtypes casts (division form)."""
+def _nv_torchao_oracle(x, tensor_scale=None, elem_max=6.0):
+    """torchao's nvfp4_quantize in float32 with ml_dtypes casts (division form): (block
+    scale codes, float32 data before the element cast)."""
     blocks = x.reshape(-1, 16)
-    block_scale = np.abs(blocks).max(-1) / np.float32(6.0)
+    block_scale = np.abs(blocks).max(-1) / np.float32(elem_max)
     ts = np.float32(1.0) if tensor_scale is None else np.float32(tensor_scale)
     if tensor_scale is not None:
         block_scale = block_scale / ts
     s8 = np.clip(block_scale, np.float32(2**-6), np.float32(448)).astype(ml_dtypes.float8_e4m3fn)
     total = ts * s8.astype(np.float32)
-    data = np.clip(blocks / total[:, None], np.float32(-6), np.float32(6))
-    return data.astype(ml_dtypes.float4_e2m1fn).view(np.uint8) & 0xF, s8.view(np.uint8)
+    return s8.view(np.uint8), np.clip(blocks / total[:, None], -np.float32(elem_max), np.float32(elem_max))
 
 
+@pytest.mark.parametrize("kernel", ["numba", "numpy"])
 @pytest.mark.parametrize("tensor_scale", [None, 0.01])
-def test_nvfp4_torchao_recipe_matches_oracle(tensor_scale):
+def test_nvfp4_torchao_recipe_matches_oracle(tensor_scale, kernel):
     x = (np.random.default_rng(5).standard_t(3, (32, 64)) * 3).astype(np.float32)
-    q = quantize(x, "nvfp4", tensor_scale=tensor_scale)
-    codes, scales = _nvfp4_torchao_oracle(x, tensor_scale)
-    np.testing.assert_array_equal(q.codes.reshape(-1, 16), codes)
+    q = quantize(x, "nvfp4", tensor_scale=tensor_scale, kernel=kernel)
+    scales, data = _nv_torchao_oracle(x, tensor_scale)
+    fp4 = data.astype(ml_dtypes.float4_e2m1fn).view(np.uint8) & 0xF
+    np.testing.assert_array_equal(q.codes.reshape(-1, 16), fp4)
     np.testing.assert_array_equal(q.scales.reshape(-1), scales)
 
 
-def test_nvfp4_te_recipe_matches_its_operation_order():
+@pytest.mark.parametrize("kernel", ["numba", "numpy"])
+def test_nvint4_torchao_recipe_matches_oracle(kernel):
+    """INT4 elements: the float32 data rounded half to even (np.rint), two's complement."""
+    x = (np.random.default_rng(7).standard_t(3, (32, 64)) * 3).astype(np.float32)
+    x[0, :16] = np.float32([7, 0.5, 1.5, 2.5, -0.5, -2.5, 6.5, -6.5] * 2)  # block scale 1: ties
+    q = quantize(x, "nvint4", kernel=kernel)
+    scales, data = _nv_torchao_oracle(x, elem_max=7.0)
+    np.testing.assert_array_equal(q.codes.reshape(-1, 16), np.rint(data).astype(np.int64) & 0xF)
+    np.testing.assert_array_equal(q.scales.reshape(-1), scales)
+
+
+@pytest.mark.parametrize("kernel", ["numba", "numpy"])
+def test_nvfp4_te_recipe_matches_its_operation_order(kernel):
     x = (np.random.default_rng(6).standard_normal((8, 64)) * 10).astype(np.float32)
-    q = quantize(x, "nvfp4", recipe="te")
+    q = quantize(x, "nvfp4", recipe="te", kernel=kernel)
     s_enc = np.float32(448 * 6) / np.abs(x).max()
     blocks = x.reshape(-1, 16)
     s8 = (np.abs(blocks).max(-1) * (s_enc * (np.float32(1) / np.float32(6)))).astype(
