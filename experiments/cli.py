@@ -20,7 +20,7 @@ from .errors import UserError
 # family of commands (RTL, reproductions, sweeps) lives next to the code it drives.
 COMMAND_MODULES: tuple[str, ...] = (
     "experiments.cmd_simulate", "experiments.cmd_reproduce", "experiments.cmd_sweep",
-    "experiments.cmd_rtl",
+    "experiments.cmd_rtl", "experiments.cmd_phys",
 )
 
 

@@ -73,7 +73,7 @@ def _setup(liberty: Path, netlist: str, module: str, period_ns: float, clock: st
     lines = [f"read_liberty {liberty}", f"read_verilog {netlist}", f"link_design {module}", clk]
     if data:
         lines.append(f"set_input_delay 0 -clock clk [get_ports [list {data}]]")
-    lines.append("set_output_delay 0 -clock clk [all_outputs]")
+    lines += ["set_output_delay 0 -clock clk [all_outputs]", "set_load 0 [all_outputs]"]
     return lines
 
 
@@ -97,7 +97,8 @@ def power(liberty: Path, netlist: Path, module: str, clock_port: str | None, per
           workdir: Path) -> Power:
     """Power of the cut netlist with (transitions a period, duty) on each input port."""
     lines = _setup(liberty, netlist.name, module, period_ns, clock_port, list(activity))
-    lines += [f"set_load {c:.6g} [get_ports {p}]" for p, c in loads_pf.items() if c > 0]
+    # every output port loaded explicitly: an unloaded port would get the tool's default
+    lines += [f"set_load {c:.6g} [get_ports {p}]" for p, c in loads_pf.items()]
     lines += [f"sta::set_power_input_port_activity [get_ports {p}] {a:.6g} {d:.6g}"
               for p, (a, d) in activity.items() if p != clock_port]
     out = _run("\n".join(lines + ["report_power -digits 8"]) + "\n", workdir, "power.tcl")
