@@ -26,8 +26,8 @@ from ..power_operands import OPERANDS, bitserial_interval
 from ..synth import DESIGN_POINTS, DesignPoint, SynthError, source_hash, yosys_version
 from ._gatesim import CLOCK, RESET, SKY130_CELL_MODELS, GateSimError, simulate
 from ._liberty import SKY130_LIBERTY, Liberty, LibertyError, read_liberty
-from ._mapping import ABC_SCRIPT, MAP_SCRIPT, Mapped, map_point
-from ._netlist import cut, parse_netlist
+from ._mapping import ABC_SCRIPT, MAP_SCRIPT, PLUMBING, REGISTERS, TOP_BLOCK, block_of, map_point
+from ._netlist import Netlist, cut, parse_netlist
 from ._sta import StaError, sta_version, timing
 from ._sta import power as sta_power
 
@@ -83,18 +83,37 @@ def _clock(t, clock_mhz: float | None, name: str) -> float:
     return clock_mhz
 
 
-def _energy(point, lib, mapped: Mapped, workdir: Path, clock_mhz: float, distributions,
-            cycles: int, seed: int, cell_models) -> dict:
-    netlist = parse_netlist(mapped.netlist.read_text())
+def _blocks(netlist: Netlist, lib: Liberty) -> dict[str, str]:
+    return {i.name: block_of(i.name, lib.cells[i.cell].sequential) for i in netlist.instances}
+
+
+def _area(netlist: Netlist, lib: Liberty) -> dict:
+    """Area in um^2 by sub-block: each cell's Liberty area, summed."""
+    blocks = _blocks(netlist, lib)
+    area: dict[str, float] = {}
+    for inst in netlist.instances:
+        area[blocks[inst.name]] = area.get(blocks[inst.name], 0.0) + lib.cells[inst.cell].area_um2
+    flat = set(area) <= {TOP_BLOCK, REGISTERS, PLUMBING}
+    note = ("one flat module: its datapath stages are not separated (all in top-level logic)"
+            if flat else "sub-blocks are the RTL's submodule instances; the adder tree, alignment "
+            "and scale arithmetic written inline in the top module are top-level logic")
+    return {"area_um2": round(sum(area.values()), 4),
+            "area_by_block_um2": {k: round(v, 4) for k, v in sorted(area.items())},
+            "area_note": note, "cells": len(netlist.instances)}
+
+
+def _energy(point, lib, netlist: Netlist, netlist_path: Path, workdir: Path, clock_mhz: float,
+            distributions, cycles: int, seed: int, cell_models) -> dict:
     split = cut(netlist, lib)
+    blocks = _blocks(netlist, lib)
     (workdir / "cut.v").write_text(split.text)
     clock_port = split.port_of_net.get(CLOCK)
     period_ns = 1e3 / clock_mhz
     op, per_cycle = throughput(point)
-    energy, dynamic, breakdown = {}, {}, {}
+    energy, dynamic, breakdown, by_block = {}, {}, {}, {}
     for dist in distributions:
         operands = OPERANDS[point.unit](point, dist, cycles + 1, seed)
-        act = simulate(netlist, mapped.netlist, operands, workdir, cell_models)
+        act = simulate(netlist, netlist_path, operands, workdir, cell_models)
         activity = {port: (act.toggles.get(net, 0.0), act.duty.get(net, 0.0))
                     for net, port in split.port_of_net.items() if net != RESET}
         p = sta_power(lib.path, workdir / "cut.v", f"{netlist.module}_cut", clock_port,
@@ -104,9 +123,19 @@ def _energy(point, lib, mapped: Mapped, workdir: Path, clock_mhz: float, distrib
         dynamic[dist] = round((p.internal_w + p.switching_w) * per_op, 6)
         breakdown[dist] = {"internal_uw": p.internal_w * 1e6, "switching_uw": p.switching_w * 1e6,
                            "leakage_uw": p.leakage_w * 1e6}
+        by_block[dist] = _energy_by_block(p, split.instance_names, blocks, per_op)
     leak = next(iter(breakdown.values()))["leakage_uw"] if breakdown else None
     return {"op": op, "ops_per_cycle": per_cycle, "energy_pj_per_op": energy,
-            "dynamic_pj_per_op": dynamic, "power_uw": breakdown, "leakage_uw": leak}
+            "dynamic_pj_per_op": dynamic, "energy_by_block_pj_per_op": by_block,
+            "power_uw": breakdown, "leakage_uw": leak}
+
+
+def _energy_by_block(p, names: dict[str, str], blocks: dict[str, str], per_op: float) -> dict:
+    out: dict[str, float] = {}
+    for cut_name, watts in p.by_instance_w.items():
+        block = blocks[names[cut_name]]
+        out[block] = out.get(block, 0.0) + sum(watts) * per_op
+    return {k: round(v, 6) for k, v in sorted(out.items())}
 
 
 def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DISTRIBUTIONS,
@@ -119,6 +148,7 @@ def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DIST
         try:
             mapped = map_point(point, lib, work)
             netlist = parse_netlist(mapped.netlist.read_text())
+            area = _area(netlist, lib)
             inputs = [n for n, _ in netlist.inputs]
             clock = CLOCK if CLOCK in inputs else None
             t = timing(lib.path, mapped.netlist, netlist.module, inputs, clock,
@@ -127,21 +157,21 @@ def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DIST
                 t = timing(lib.path, mapped.netlist, netlist.module, inputs, clock,
                            math.ceil(t.critical_path_ns * 1.1), work)
             clk = _clock(t, clock_mhz, point.name)
-            energy = (_energy(point, lib, mapped, work, clk, distributions, cycles, seed,
-                              cell_models) if point.unit in OPERANDS and cell_models else {})
+            energy = (_energy(point, lib, netlist, mapped.netlist, work, clk, distributions,
+                              cycles, seed, cell_models)
+                      if point.unit in OPERANDS and cell_models else {})
         except (SynthError, StaError, GateSimError, ValueError) as exc:
             raise PhysicalError(f"{point.name}: {exc}") from None
-    return _row(point, lib, mapped, t, clk, energy, cycles, seed, distributions,
+    return _row(point, lib, area, t, clk, energy, cycles, seed, distributions,
                 time.perf_counter() - started)
 
 
-def _row(point, lib, mapped, t, clk, energy, cycles, seed, distributions, seconds) -> dict:
+def _row(point, lib, area, t, clk, energy, cycles, seed, distributions, seconds) -> dict:
     return {
         "name": point.name, "unit": point.unit, "top": point.top,
         "parameters": dict(point.parameters), "source_hash": source_hash(point),
         "liberty": lib.source.name, "liberty_sha256": lib.sha256[:16], "library": lib.name,
-        "corner": lib.corner, "area_um2": mapped.area_um2,
-        "area_by_block_um2": mapped.area_by_block_um2, "cells": mapped.cells,
+        "corner": lib.corner, **area,
         "critical_path_ns": t.critical_path_ns, "critical_path": f"{t.startpoint} -> {t.endpoint}",
         "fmax_mhz": round(t.fmax_mhz, 2), "clock_mhz": clk,
         "method": "gate-level" if energy else "synthesis+sta",
@@ -154,7 +184,8 @@ def _header(lib: Liberty) -> dict:
     return {"format_version": FORMAT_VERSION, "liberty": lib.source.name,
             "liberty_sha256": lib.sha256[:16], "library": lib.name, "corner": lib.corner,
             "tools": _tools(), "map_script": MAP_SCRIPT.replace("{abc}", ABC_SCRIPT),
-            "method": ("hierarchical Yosys synthesis onto the Liberty cells (area per module); "
+            "method": ("hierarchical Yosys synthesis onto the Liberty cells, flattened with "
+                       "instance paths kept (area and energy per sub-block); "
                        "OpenSTA worst setup path (ideal inputs, unloaded outputs, no wire "
                        "load); Icarus gate-level simulation on numerics-quantized test tensors, "
                        "per-net activity from the VCD, OpenSTA report_power on a per-net cut "

@@ -40,6 +40,7 @@ class Cell:
     area_um2: float
     leakage_nw: float
     pins: tuple[Pin, ...]
+    sequential: bool = False  # has an ff or latch group
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -113,7 +114,9 @@ def _parse(text: str, source: Path) -> dict:
             if g.group(1) == "library" and len(stack) == 1:
                 lib["name"] = g.group(2)
             elif g.group(1) == "cell" and len(stack) == 2:
-                cell = lib["cells"][g.group(2)] = {"pins": {}, "area": None, "leak": 0.0}
+                cell = lib["cells"][g.group(2)] = {"pins": {}, "area": None, "leak": 0.0, "seq": False}
+            elif g.group(1) in ("ff", "latch") and cell is not None and len(stack) == 3:
+                cell["seq"] = True
             elif g.group(1) == "pin" and cell is not None and len(stack) == 3:
                 pin = cell["pins"][g.group(2)] = {"direction": None, "cap": 0.0}
         else:
@@ -156,7 +159,8 @@ def read_liberty(source: str | Path) -> Liberty:
     try:
         lib = _parse(path.read_text(errors="replace"), source)
         cells = {name: Cell(name, c["area"] or 0.0, c["leak"],
-                            tuple(Pin(n, p["direction"], p["cap"]) for n, p in c["pins"].items()))
+                            tuple(Pin(n, p["direction"], p["cap"]) for n, p in c["pins"].items()),
+                            c["seq"])
                  for name, c in lib["cells"].items()}
         result = Liberty(lib["name"], source, path, digest, float(lib.get("nom_voltage", "nan")),
                          lib.get("time_unit", "?"), lib.get("leakage_power_unit", "?"), cells)

@@ -1,14 +1,14 @@
 """Synthesis of one design point onto a Liberty library with the pinned Yosys.
 
 The unit is synthesized with its module hierarchy kept (ABC maps each module on its own, so
-no optimization crosses a module boundary), its area read per module (``stat -liberty``),
-then flattened and written as a gate-level netlist: ties for constants and buffers for
-wire-to-wire connections, so the netlist is cells only (the timing tool and Icarus read it).
+no optimization crosses a module boundary), every cell named, then flattened and written as
+a gate-level netlist: ties for constants and buffers for wire-to-wire connections, so the
+netlist is cells only (the timing tool and Icarus read it). A flattened cell keeps its
+instance path (``g_el[3].u_mul.u_a.c_12``), which says which sub-block it belongs to.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -25,34 +25,45 @@ MAP_SCRIPT = "\n".join((
     "abc -liberty {lib} -script {abc}",
     "opt_clean",
     "{ties}",
-    "tee -q -o stat.json stat -json -liberty {lib}",
+    "rename -enumerate -pattern c_% c:*",
     "flatten",
     "opt_clean -purge",
     "{buffers}",
-    "rename -hide w:* c:*",
+    "rename -hide w:*",
     "write_verilog -noattr -noexpr -noparallelcase netlist.v",
 ))
 
-# Module name (as Yosys names a parameterized copy: $paramod$...\name) -> sub-block.
-BLOCKS = {
-    "bp_elem_mul": "multipliers",
-    "bp_elem_decode": "element decode",
-    "bp_pim_decode16": "element decode",
-    "bp_to_fp32": "normalisation",
-    "bp_pim_normalize": "normalisation",
+# Instance name of a submodule in our RTL -> the sub-block its cells are charged to.
+INSTANCE_BLOCKS = {
+    "u_mul": "multipliers",
+    "u_a": "element decode", "u_b": "element decode",
+    "u_da": "element decode", "u_db": "element decode",
+    "u_sa": "scale decode", "u_sb": "scale decode",
+    "u_round": "normalisation", "u_np": "normalisation", "u_nc": "normalisation",
 }
 TOP_BLOCK = "top-level logic"
 REGISTERS = "registers"
+PLUMBING = "netlist buffers"  # insbuf's buffers where a port bit feeds a wire directly
 
 
 @dataclass(frozen=True)
 class Mapped:
     netlist: Path
-    area_um2: float
-    area_by_block_um2: dict[str, float]
-    cells: int
-    cell_counts: dict[str, int]
     script: str
+
+
+def block_of(instance: str, cell_is_sequential: bool) -> str:
+    """The sub-block of a flattened cell: flip-flops are registers wherever they sit; other
+    cells go to their innermost named submodule, or to the top level."""
+    if cell_is_sequential:
+        return REGISTERS
+    if re.fullmatch(r"_\d+_", instance):
+        return PLUMBING
+    path = instance.lstrip("\\").split(".")[:-1]
+    for name in reversed(path):
+        if name in INSTANCE_BLOCKS:
+            return INSTANCE_BLOCKS[name]
+    return TOP_BLOCK
 
 
 def _tie_and_buffer(lib: Liberty) -> tuple[str, str]:
@@ -69,43 +80,6 @@ def _tie_and_buffer(lib: Liberty) -> tuple[str, str]:
     return tie, buf
 
 
-def _block_of(module: str) -> str:
-    base = module.rsplit("\\", 1)[-1]
-    return BLOCKS.get(base, base)
-
-
-def _areas(stat: dict, top: str) -> tuple[dict[str, float], dict[str, int]]:
-    """Area by sub-block (each module's own cells times its instances; flip-flops apart)."""
-    modules = stat["modules"]
-    blocks: dict[str, float] = {}
-    counts: dict[str, int] = {}
-
-    def visit(name: str, times: int, block: str) -> None:
-        m = modules[name]
-        subs = {c: n for c, n in m.get("num_cells_by_type", {}).items() if c in modules}
-        # stat's module areas include their submodules: subtract them to get its own cells
-        own = m.get("area", 0.0) - sum(modules[c].get("area", 0.0) * n for c, n in subs.items())
-        seq = m.get("sequential_area", 0.0) - sum(modules[c].get("sequential_area", 0.0) * n
-                                                  for c, n in subs.items())
-        for cell, n in m.get("num_cells_by_type", {}).items():
-            if cell in subs:
-                visit(cell, times * n, _block_of(cell))
-            else:
-                counts[cell] = counts.get(cell, 0) + n * times
-        blocks[block] = blocks.get(block, 0.0) + (own - seq) * times
-        blocks[REGISTERS] = blocks.get(REGISTERS, 0.0) + seq * times
-
-    visit(_top_key(modules, top), 1, TOP_BLOCK)
-    return {k: round(v, 4) for k, v in blocks.items() if v > 0}, counts
-
-
-def _top_key(modules: dict, top: str) -> str:
-    for key in (top, f"\\{top}"):
-        if key in modules:
-            return key
-    return next(k for k in modules if k.endswith(top))
-
-
 def map_point(point: DesignPoint, lib: Liberty, workdir: Path) -> Mapped:
     """Synthesize ``point`` onto ``lib`` in ``workdir``; the netlist stays there."""
     shutil.copyfile(lib.path, workdir / "cells.lib")
@@ -114,10 +88,7 @@ def map_point(point: DesignPoint, lib: Liberty, workdir: Path) -> Mapped:
                                buffers=buffers)
     _yosys(_read(point, workdir) + script + "\n", workdir)
     (workdir / "cells.lib").unlink()
-    stat = json.loads((workdir / "stat.json").read_text())
-    blocks, counts = _areas(stat, point.top)
     netlist = workdir / "netlist.v"
     # The 2019 OpenSTA Verilog reader rejects "wire signed" (and signedness is moot here).
     netlist.write_text(re.sub(r"\b(wire|input|output) signed\b", r"\1", netlist.read_text()))
-    return Mapped(netlist, round(sum(blocks.values()), 4), blocks, sum(counts.values()), counts,
-                  script)
+    return Mapped(netlist, script)

@@ -70,6 +70,7 @@ class Cut:
     text: str
     port_of_net: dict[str, str]
     loads_pf: dict[str, float]
+    instance_names: dict[str, str]  # cut name (i<k>) -> netlist instance name
 
 
 def cut(netlist: Netlist, lib: Liberty) -> Cut:
@@ -77,7 +78,8 @@ def cut(netlist: Netlist, lib: Liberty) -> Cut:
     port_of_net: dict[str, str] = {}
     loads: dict[str, float] = {}
     lines = []
-    for inst in netlist.instances:
+    names = {}
+    for index, inst in enumerate(netlist.instances):
         cell = lib.cells[inst.cell]
         conns = []
         for pin, net in inst.pins:
@@ -87,7 +89,8 @@ def cut(netlist: Netlist, lib: Liberty) -> Cut:
             else:
                 conns.append(f".{pin}({k})")
                 loads[k] = loads.get(k, 0.0) + cell.pin(pin).capacitance_pf
-        lines.append(f"  {inst.cell} {inst.name} ({', '.join(conns)});")
+        names[f"i{index}"] = inst.name
+        lines.append(f"  {inst.cell} i{index} ({', '.join(conns)});")
     driven = {f"d{k[1:]}" for inst in netlist.instances for pin, net in inst.pins
               if pin in lib.cells[inst.cell].outputs for k in [port_of_net[net]]}
     ins = sorted(port_of_net.values(), key=lambda p: int(p[1:]))
@@ -95,4 +98,4 @@ def cut(netlist: Netlist, lib: Liberty) -> Cut:
     head = [f"module {netlist.module}_cut ({', '.join(ins + outs)});"]
     head += [f"  input {p};" for p in ins] + [f"  output {p};" for p in outs]
     out_loads = {d: loads.get(f"n{d[1:]}", 0.0) for d in outs}
-    return Cut("\n".join(head + lines + ["endmodule", ""]), port_of_net, out_loads)
+    return Cut("\n".join(head + lines + ["endmodule", ""]), port_of_net, out_loads, names)

@@ -40,6 +40,7 @@ class Power:
     internal_w: float
     switching_w: float
     leakage_w: float
+    by_instance_w: dict[str, tuple[float, float, float]]  # name -> (internal, switching, leakage)
 
     @property
     def total_w(self) -> float:
@@ -101,8 +102,12 @@ def power(liberty: Path, netlist: Path, module: str, clock_port: str | None, per
     lines += [f"set_load {c:.6g} [get_ports {p}]" for p, c in loads_pf.items()]
     lines += [f"sta::set_power_input_port_activity [get_ports {p}] {a:.6g} {d:.6g}"
               for p, (a, d) in activity.items() if p != clock_port]
-    out = _run("\n".join(lines + ["report_power -digits 8"]) + "\n", workdir, "power.tcl")
+    lines += ["report_power -digits 8", "report_power -digits 8 -instances [get_cells *]"]
+    out = _run("\n".join(lines) + "\n", workdir, "power.tcl")
     total = re.search(r"^Total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", out, re.M)
     if not total:
         raise StaError("report_power printed no Total line")
-    return Power(float(total.group(1)), float(total.group(2)), float(total.group(3)))
+    rows = re.findall(r"^\s*(\S+e[-+]\d+)\s+(\S+e[-+]\d+)\s+(\S+e[-+]\d+)\s+\S+\s+(\S+)$",
+                      out, re.M)
+    by_instance = {name: (float(i), float(s), float(lk)) for i, s, lk, name in rows}
+    return Power(float(total.group(1)), float(total.group(2)), float(total.group(3)), by_instance)
