@@ -2,11 +2,17 @@
 
 One entry per action the simulator prices (``arch/data/tech/*.yaml`` format), each with its
 source: the design point it was measured on, the Liberty library and corner, the clock, the
-data distribution and the tools. ``mx_pe.mac_<scheme>`` is a whole block dot unit's energy
-per MAC (multipliers, alignment, adder tree, both block scales and the FP32 rounding of the
-block sum: the dot units do all of it in one cycle), so ``mx_pe.block_scale`` is zero here:
-the block-scale work is inside the MAC figure. Schemes without a dot unit in RTL get no
-entry rather than a guess.
+data distribution and the tools. A block dot unit's energy (``energy_by_block_pj_per_op``)
+is split into what the simulator charges apart:
+
+- ``mx_pe.mac_<scheme>``: multipliers, element decoders and the top-level logic (alignment,
+  adder tree, the scale exponent add or significand product written inline), per MAC;
+- ``mx_scale.block_<scheme>``: the block's scale path, per block: the UE4M3 scale decoders
+  and the normalisation that applies the scale exponent and rounds the block sum to FP32;
+- ``mx_quant.element_<scheme>``: the FP32 -> MX quantizer, per quantized element.
+
+A scheme with no unit of its own in RTL gets a stand-in: the nearest measured unit's figure,
+and its source says so ("stand-in"). Nothing is guessed silently.
 """
 
 from __future__ import annotations
@@ -16,27 +22,34 @@ import re
 import yaml
 
 DEFAULT_DISTRIBUTION = "gaussian"
+SCALE_BLOCKS = ("normalisation", "scale decode")
 
-# design point -> action it prices (dot units: per MAC; quantizers: per element)
-ACTIONS = {
-    "dot_mxfp8_e4m3_exact": "mx_pe.mac_mxfp8_e4m3",
-    "dot_mxfp8_e4m3_trunc25": "mx_pe.mac_mxfp8_e4m3_trunc25",
-    "dot_mxfp4_exact": "mx_pe.mac_mxfp4",
-    "dot_mxint8_exact": "mx_pe.mac_mxint8",
-    "dot_nvfp4_exact": "mx_pe.mac_nvfp4",
-    "quant_mxfp8_e4m3": "mx_quant.element_mxfp8_e4m3",
-    "quant_mxfp4": "mx_quant.element_mxfp4",
-    "mul_fp8_e4m3": "elem_mul.mac_fp8_e4m3",
-    "mul_fp8_e5m2": "elem_mul.mac_fp8_e5m2",
-    "mul_fp6_e2m3": "elem_mul.mac_fp6_e2m3",
-    "mul_fp4_e2m1": "elem_mul.mac_fp4_e2m1",
-    "mul_int8": "elem_mul.mac_int8",
-    "lmul_bf16": "lmul.mul_bf16",
-    "lmul_fp8_e4m3": "lmul.mul_fp8_e4m3",
-    "pim_mac_fp16_bf16": "pim_mac.mac_fp16",
-    "pe_bitserial_2bpc": "bitserial_pe.mac_int4_2bpc",
-    "pe_bitserial_1bpc": "bitserial_pe.mac_int4_1bpc",
+# design point -> (scheme, kind) for the MX actions; the other rows price themselves by name
+MX_ROWS = {
+    "dot_mxfp8_e4m3_exact": ("mxfp8_e4m3", "dot"),
+    "dot_mxfp4_exact": ("mxfp4", "dot"),
+    "dot_mxint8_exact": ("mxint8", "dot"),
+    "dot_nvfp4_exact": ("nvfp4", "dot"),
+    "quant_mxfp8_e4m3": ("mxfp8_e4m3", "quant"),
+    "quant_mxfp4": ("mxfp4", "quant"),
 }
+# scheme without its own RTL -> (scheme measured instead, why that one)
+STAND_INS = {
+    "mac": {"mxfp8_e5m2": ("mxfp8_e4m3", "same dot unit, other 8-bit float elements"),
+            "mxfp6_e2m3": ("mxfp8_e4m3", "same dot unit with wider elements: an upper bound"),
+            "mxfp6_e3m2": ("mxfp8_e4m3", "same dot unit with wider elements: an upper bound"),
+            "mxint4": ("mxint8", "the MXINT8 dot unit: an upper bound"),
+            "mxint6": ("mxint8", "the MXINT8 dot unit: an upper bound"),
+            "nvint4": ("mxint8", "the MXINT8 dot unit: an upper bound")},
+    "scale": {"mxfp8_e5m2": ("mxfp8_e4m3", "E8M0 scales"), "mxfp6_e2m3": ("mxfp8_e4m3", "E8M0"),
+              "mxfp6_e3m2": ("mxfp8_e4m3", "E8M0"), "mxint4": ("mxint8", "E8M0"),
+              "mxint6": ("mxint8", "E8M0"), "nvint4": ("nvfp4", "UE4M3 scales, 16-element blocks")},
+    "quant": {s: ("mxfp8_e4m3", "an 8-bit MX quantizer") for s in
+              ("mxint8", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxint6")}
+    | {s: ("mxfp4", "a 4-bit MX quantizer (the NV two-level scale is not in it)") for s in
+       ("nvfp4", "nvint4", "mxint4")},
+}
+ACTION = {"mac": "mx_pe.mac_{}", "scale": "mx_scale.block_{}", "quant": "mx_quant.element_{}"}
 
 
 def node_nm(library: str) -> int:
@@ -45,13 +58,44 @@ def node_nm(library: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _source(row: dict, tools: dict, dist: str) -> str:
+def _source(row: dict, tools: dict, dist: str, what: str) -> str:
     others = ", ".join(f"{d} {e:.4g}" for d, e in row["energy_pj_per_op"].items() if d != dist)
     return (f"gate-level: {row['name']} ({row['top']}) on {row['library']} ({row['corner']}), "
-            f"{row['clock_mhz']:g} MHz, {row['cycles']} cycles of {dist} operands "
-            f"(other data: {others} pJ); area {row['area_um2']:.0f} um^2, fmax "
-            f"{row['fmax_mhz']:.0f} MHz; {tools['yosys'].split(' (')[0]}, {tools['opensta']}, "
-            f"{tools['icarus'].split(' (')[0]}")
+            f"{what}; {row['clock_mhz']:g} MHz, {row['cycles']} cycles of {dist} operands "
+            f"(whole unit on other data, pJ/{row['op']}: {others}); area {row['area_um2']:.0f} "
+            f"um^2, fmax {row['fmax_mhz']:.0f} MHz; {tools['yosys'].split(' (')[0]}, "
+            f"{tools['opensta']}, {tools['icarus'].split(' (')[0]}")
+
+
+def _mx_entries(row: dict, tools: dict, dist: str, node: int) -> dict[str, dict]:
+    scheme, kind = MX_ROWS[row["name"]]
+    total = row["energy_pj_per_op"][dist]
+    if kind == "quant":
+        return {ACTION["quant"].format(scheme): _entry(
+            total, _source(row, tools, dist, "the whole quantizer per element"), node)}
+    blocks = row["energy_by_block_pj_per_op"][dist]
+    scale = sum(blocks.get(b, 0.0) for b in SCALE_BLOCKS)
+    per_block = row["ops_per_cycle"]
+    return {
+        ACTION["mac"].format(scheme): _entry(total - scale, _source(
+            row, tools, dist, "dot unit less its scale path, per MAC"), node),
+        ACTION["scale"].format(scheme): _entry(scale * per_block, _source(
+            row, tools, dist, f"scale path ({' + '.join(SCALE_BLOCKS)}) per block of "
+            f"{per_block:g}"), node)}
+
+
+def _entry(energy_pj: float, source: str, node: int) -> dict:
+    return {"energy_pj": round(energy_pj, 6), "source": source, "node_nm": node}
+
+
+def _stand_ins(entries: dict) -> None:
+    for kind, table in STAND_INS.items():
+        for scheme, (measured, why) in table.items():
+            key, base = ACTION[kind].format(scheme), ACTION[kind].format(measured)
+            if key not in entries and base in entries:
+                entries[key] = {**entries[base],
+                                "source": f"stand-in, no {scheme} unit in RTL: {base} ({why}); "
+                                          + entries[base]["source"]}
 
 
 def table(results: dict, name: str, distribution: str = DEFAULT_DISTRIBUTION,
@@ -60,27 +104,28 @@ def table(results: dict, name: str, distribution: str = DEFAULT_DISTRIBUTION,
     node = node_override or node_nm(results["library"])
     entries = {}
     for row in results["rows"]:
-        action = ACTIONS.get(row["name"], f"{row['unit']}.{row.get('op', 'op')}_{row['name']}")
-        energies = row.get("energy_pj_per_op") or {}
-        if distribution not in energies:
+        if distribution not in (row.get("energy_pj_per_op") or {}):
             continue
-        entries[action] = {"energy_pj": round(energies[distribution], 6),
-                           "source": _source(row, results["tools"], distribution), "node_nm": node}
-    if any(k.startswith("mx_pe.mac_") for k in entries):
-        entries["mx_pe.block_scale"] = {
-            "energy_pj": 0.0, "node_nm": node,
-            "source": "inside the mx_pe.mac_* gate-level figures: the dot units apply both block "
-                      "scales and round the block sum in the same cycle"}
+        if row["name"] in MX_ROWS:
+            entries.update(_mx_entries(row, results["tools"], distribution, node))
+        else:
+            entries[f"{row['unit']}.{row['op']}_{row['name']}"] = _entry(
+                row["energy_pj_per_op"][distribution],
+                _source(row, results["tools"], distribution, f"whole unit per {row['op']}"), node)
+    _stand_ins(entries)
     return {"schema_version": 1, "name": name, "node_nm": node, "entries": entries}
 
 
 def write_table(results: dict, path, name: str, distribution: str = DEFAULT_DISTRIBUTION,
                 node_override: int | None = None) -> dict:
     data = table(results, name, distribution, node_override)
-    head = (f"# Energy per action from our own RTL on {results['library']} ({results['corner']}):\n"
-            f"# written by `bitplane calibrate` from {results.get('results_file', 'the results file')}"
-            f"; regenerate it with that command.\n# Method: {results['method']}.\n"
-            f"# Data distribution of every entry: {distribution} (each source lists the others).\n")
+    head = (f"# Energy per action from our own RTL on {results['library']} ({results['corner']}),\n"
+            f"# written by `bitplane calibrate` from {results.get('results_file', 'its results')}"
+            "; regenerate it with that command.\n"
+            f"# Method: {results['method']}.\n"
+            f"# Data distribution of every entry: {distribution} (each source lists the others).\n"
+            "# mx_pe.mac_*: dot unit less its scale path, per MAC; mx_scale.block_*: the scale\n"
+            "# path per block; mx_quant.element_*: the quantizer per element; stand-ins say so.\n")
     with open(path, "w") as f:
         f.write(head)
         yaml.safe_dump(data, f, sort_keys=False, width=1000)

@@ -32,8 +32,11 @@ def compute_actions(unit, geo: Geometry, m: int, n: int, k: int, cycles: int, b_
         return {f"{unit.component}.cycle": float(unit.pes * cycles)}
     macs = float(m) * n * k
     if isinstance(unit, MXTensorCore):
+        # per output and block: the two block scales applied; per A element: quantized on the fly
         blocks = float(m) * n * ceil_div(k, unit.block_size(b_format))
-        return {f"{unit.component}.mac_{b_format}": macs, f"{unit.component}.block_scale": blocks}
+        return {f"{unit.component}.mac_{b_format}": macs,
+                f"{unit.scale_component}.block_{b_format}": blocks,
+                f"{unit.quant_component}.element_{b_format}": float(m) * k}
     return {f"{unit.component}.mac": macs}
 
 

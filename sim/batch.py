@@ -16,7 +16,8 @@ scalar :func:`sim.simulate_gemm` (it reuses :func:`sim.mapping.compute_cycles` a
 scalar model's cycles exactly and its energy to rounding (tests/equivalence).
 
 Per-family compute energy is one formula: ``macs x mac_pj + blocks x block_scale_pj +
-pe_cycles x pe_cycle_pj`` with the coefficients a family does not use set to 0.
+a_elements x quant_pj + pe_cycles x pe_cycle_pj`` with the coefficients a family does not
+use set to 0.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class BatchDesigns:
     clock_hz: np.ndarray
     mac_pj: np.ndarray
     block_scale_pj: np.ndarray
+    quant_pj: np.ndarray
     pe_cycle_pj: np.ndarray
     pes: np.ndarray
     dram_read_pj: np.ndarray
@@ -114,20 +116,22 @@ def _price(acc: Accelerator, component: str, action: str) -> float:
     return acc.energy.energy_pj(f"{priced}.{action}")
 
 
-def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, float, int]:
-    """(per MAC, per block scale, per PE-cycle, block size) for ``acc``'s unit."""
+def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, float, float, int]:
+    """(per MAC, per block scale, per quantized element, per PE-cycle, block size)."""
     unit, table = acc.unit, acc.energy
     if isinstance(unit, BitSerialArray):
-        return 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
+        return 0.0, 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
     if isinstance(unit, MXTensorCore):
         return (table.energy_pj(f"{unit.component}.mac_{b_format}"),
-                table.energy_pj(f"{unit.component}.block_scale"), 0.0, unit.block_size(b_format))
-    return table.energy_pj(f"{unit.component}.mac"), 0.0, 0.0, 1
+                table.energy_pj(f"{unit.scale_component}.block_{b_format}"),
+                table.energy_pj(f"{unit.quant_component}.element_{b_format}"), 0.0,
+                unit.block_size(b_format))
+    return table.energy_pj(f"{unit.component}.mac"), 0.0, 0.0, 0.0, 1
 
 
 def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
     unit, geo = acc.unit, geometry(acc.unit, b_format, b_bits, 0)
-    mac, block, cycle, block_size = _compute_prices(acc, b_format)
+    mac, block, quant, cycle, block_size = _compute_prices(acc, b_format)
     serial = isinstance(unit, BitSerialArray)
     levels = {"dram": acc.dram.name, "weight": acc.weight_buffer.name, "input": acc.input_buffer.name,
               "output": acc.output_buffer.name}
@@ -141,7 +145,8 @@ def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
             "weight_buffer_bytes": acc.weight_buffer.size_bytes,
             "input_buffer_bytes": acc.input_buffer.size_bytes,
             "dram_bytes_per_cycle": acc.dram_bytes_per_cycle, "clock_hz": acc.clock_hz,
-            "mac_pj": mac, "block_scale_pj": block, "pe_cycle_pj": cycle, "pes": unit.rows * unit.cols,
+            "mac_pj": mac, "block_scale_pj": block, "quant_pj": quant, "pe_cycle_pj": cycle,
+            "pes": unit.rows * unit.cols,
             **prices}
 
 
@@ -168,7 +173,8 @@ def evaluate_gemms(d: BatchDesigns, g: Gemms) -> BatchResult:
                    "weight_read": t.weight_sram_read_bits, "weight_write": t.weight_sram_write_bits,
                    "input_read": t.input_sram_read_bits, "input_write": t.input_sram_write_bits,
                    "output_read": t.output_sram_read_bits, "output_write": t.output_sram_write_bits}
-    energy = macs * col(d.mac_pj) + blocks * col(d.block_scale_pj) + col(d.pes) * compute * col(d.pe_cycle_pj)
+    energy = (macs * col(d.mac_pj) + blocks * col(d.block_scale_pj) + m.astype(float) * k * col(d.quant_pj)
+              + col(d.pes) * compute * col(d.pe_cycle_pj))
     for name, bits in memory_bits.items():
         energy = energy + bits * col(getattr(d, f"{name}_pj"))
     reps = g.repeats[None, :]
