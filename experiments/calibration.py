@@ -72,20 +72,22 @@ def _mx_entries(row: dict, tools: dict, dist: str, node: int) -> dict[str, dict]
     total = row["energy_pj_per_op"][dist]
     if kind == "quant":
         return {ACTION["quant"].format(scheme): _entry(
-            total, _source(row, tools, dist, "the whole quantizer per element"), node)}
+            total, _source(row, tools, dist, "the whole quantizer per element"), node,
+            row["fmax_mhz"])}
     blocks = row["energy_by_block_pj_per_op"][dist]
     scale = sum(blocks.get(b, 0.0) for b in SCALE_BLOCKS)
     per_block = row["ops_per_cycle"]
     return {
         ACTION["mac"].format(scheme): _entry(total - scale, _source(
-            row, tools, dist, "dot unit less its scale path, per MAC"), node),
+            row, tools, dist, "dot unit less its scale path, per MAC"), node, row["fmax_mhz"]),
         ACTION["scale"].format(scheme): _entry(scale * per_block, _source(
             row, tools, dist, f"scale path ({' + '.join(SCALE_BLOCKS)}) per block of "
-            f"{per_block:g}"), node)}
+            f"{per_block:g}"), node, row["fmax_mhz"])}
 
 
-def _entry(energy_pj: float, source: str, node: int) -> dict:
-    return {"energy_pj": round(energy_pj, 6), "source": source, "node_nm": node}
+def _entry(energy_pj: float, source: str, node: int, fmax_mhz: float) -> dict:
+    return {"energy_pj": round(energy_pj, 6), "source": source, "node_nm": node,
+            "fmax_mhz": fmax_mhz}
 
 
 def _stand_ins(entries: dict) -> None:
@@ -111,7 +113,8 @@ def table(results: dict, name: str, distribution: str = DEFAULT_DISTRIBUTION,
         else:
             entries[f"{row['unit']}.{row['op']}_{row['name']}"] = _entry(
                 row["energy_pj_per_op"][distribution],
-                _source(row, results["tools"], distribution, f"whole unit per {row['op']}"), node)
+                _source(row, results["tools"], distribution, f"whole unit per {row['op']}"), node,
+                row["fmax_mhz"])
     _stand_ins(entries)
     return {"schema_version": 1, "name": name, "node_nm": node, "entries": entries}
 

@@ -122,6 +122,8 @@ def _validate_distributions(names) -> None:
 def _progress(row: dict, reused: bool) -> None:
     energy = row.get("energy_pj_per_op") or {}
     shown = " ".join(f"{d} {e:.4g}" for d, e in energy.items()) or "no energy (no cell models)"
+    if len(energy) > 1:  # how much the data distribution moves the figure
+        shown += f" (spread {100 * (max(energy.values()) / min(energy.values()) - 1):.0f}%)"
     print(f"{row['name']:<26} {row['area_um2']:>11.1f} um^2 {row['fmax_mhz']:>8.1f} MHz  "
           f"pJ/{row.get('op', 'op')}: {shown}" + ("  (unchanged, kept)" if reused else
                                                    f"  ({row['seconds']:.0f} s)"), flush=True)

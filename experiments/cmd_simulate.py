@@ -12,6 +12,7 @@ from pathlib import Path
 from arch import ACCELERATORS, TABLES, load_accelerator
 from arch.workloads import MODELS, expand
 from sim import simulate_workload
+from sim.energy import timing_flags
 from sim.events import simulate_workload_events
 
 from .errors import UserError
@@ -34,6 +35,13 @@ def cmd_simulate(args) -> int:
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
           f"{result.total_energy_pj / 1e6:.3f} uJ, {result.macs / 1e9:.3f} GMAC")
+    energy = ", ".join(f"{c} {v / 1e6:.4g}" for c, v in sorted(result.energy_pj.items()))
+    print(f"energy by component (uJ): {energy}")
+    for flag in timing_flags({k for op in result.ops for k in op.actions}, acc.energy, acc.clock_hz):
+        print(f"timing: {flag} (the unit needs pipelining this table does not price)")
+    if acc.area_missing:
+        print(f"area: {acc.area_mm2:.4g} mm^2 without {', '.join(acc.area_missing)} (no sourced "
+              "or synthesized figure)")
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(args.csv, index=False)

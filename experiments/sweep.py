@@ -46,6 +46,7 @@ from arch.units import MXTensorCore
 from arch.workloads import expand, format_bits
 from numerics.formats import IntFormat
 from sim import simulate_workload
+from sim.energy import timing_flags
 from sim.geometry import geometry
 
 from .errors import UserError
@@ -176,9 +177,11 @@ def _metrics(acc: Accelerator, workload, result, qsnr: QsnrSpec) -> dict:
     dram_bytes = sum(op.dram_bytes for op in result.ops)
     bits = format_bits(workload.weight_format)
     peak = geometry(acc.unit, workload.weight_format, bits).peak_macs_per_cycle * acc.clock_hz
-    area = acc.area_mm2
+    area = acc.area_mm2  # of the parts with a figure; area_missing names the others
     return {"weight_bits": bits, "cycles": result.cycles, "latency_s": latency, "energy_pj": energy_pj,
-            "area_mm2": math.nan if area is None else area,
+            "area_mm2": area, "area_missing": ",".join(acc.area_missing),
+            "timing_flags": "; ".join(timing_flags({k for op in result.ops for k in op.actions},
+                                                   acc.energy, acc.clock_hz)),
             **{f"energy_{c}_pj": v for c, v in sorted(result.energy_pj.items())},
             "edp_j_s": energy_pj * 1e-12 * latency, "macs": result.macs, "dram_bytes": dram_bytes,
             "tokens": workload.tokens, "tokens_per_s": workload.tokens / latency,
