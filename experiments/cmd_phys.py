@@ -39,6 +39,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, help="directory for the results and the table "
                    "(required with --liberty)")
     p.add_argument("--force", action="store_true", help="recalibrate unchanged rows too")
+    p.add_argument("--table-only", action="store_true",
+                   help="only rewrite the energy table from the existing results file")
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -78,7 +80,6 @@ def _targets(args, lib) -> tuple[Path, Path]:
 
 def cmd_calibrate(args) -> int:
     from rtl_models import physical
-    from rtl_models.physical._gatesim import SKY130_CELL_MODELS
 
     from .calibration import node_nm, write_table
 
@@ -91,8 +92,26 @@ def cmd_calibrate(args) -> int:
     for m in args.cell_models or ():
         if not m.is_file():
             raise UserError(f"{m}: no such cell-model file")
-    models = tuple(args.cell_models or (SKY130_CELL_MODELS if args.liberty is None else ()))
     results_path, table_path = _targets(args, lib)
+    if not args.table_only:
+        _calibrate(args, lib, points, results_path)
+    try:
+        results = physical.load(results_path) | {"results_file": results_path.name}
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read {results_path}: {exc}") from None
+    node = args.node_nm or node_nm(lib.name)
+    if not node:
+        raise UserError(f"cannot tell the process node from {lib.name!r}: pass --node-nm")
+    write_table(results, table_path, table_path.stem, node_override=node)
+    print(f"wrote {table_path} from {results_path}")
+    return 0
+
+
+def _calibrate(args, lib, points, results_path) -> None:
+    from rtl_models import physical
+    from rtl_models.physical._gatesim import SKY130_CELL_MODELS
+
+    models = tuple(args.cell_models or (SKY130_CELL_MODELS if args.liberty is None else ()))
     options = {"cycles": args.cycles, "seed": args.seed, "clock_mhz": args.clock_mhz,
                "cell_models": models,
                "distributions": tuple(args.distributions or physical.DEFAULT_DISTRIBUTIONS)}
@@ -102,13 +121,6 @@ def cmd_calibrate(args) -> int:
         physical.run(results_path, points, lib.source, args.force, _progress, **options)
     except physical.PhysicalError as exc:
         raise UserError(str(exc)) from None
-    results = physical.load(results_path) | {"results_file": results_path.name}
-    node = args.node_nm or node_nm(lib.name)
-    if not node:
-        raise UserError(f"cannot tell the process node from {lib.name!r}: pass --node-nm")
-    write_table(results, table_path, table_path.stem, node_override=node)
-    print(f"wrote {results_path} and {table_path}")
-    return 0
 
 
 def _validate_distributions(names) -> None:

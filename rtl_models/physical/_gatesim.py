@@ -91,13 +91,17 @@ def simulate(netlist: Netlist, netlist_path: Path, operands: dict[str, np.ndarra
     """Run the netlist on ``operands`` (port -> value a cycle) and measure each net's activity."""
     ports, lines = _stimulus(netlist, operands)
     (workdir / "stim.hex").write_text("\n".join(lines) + "\n")
-    (workdir / "gate_tb.v").write_text(_testbench(netlist, ports, len(lines)))
-    models = [str(_unpacked(Path(m))) for m in cell_models]
+    bench = _testbench(netlist, ports, len(lines))
+    tb = workdir / "gate_tb.v"
     if shutil.which("iverilog") is None:
         raise GateSimError("Icarus Verilog ('iverilog') is not installed")
+    models = [str(_unpacked(Path(m))) for m in cell_models]
     build = ["iverilog", "-g2012", "-DFUNCTIONAL", "-o", "gate.vvp", *models,
-             netlist_path.name, "gate_tb.v"]
-    for cmd in (build, ["vvp", "-n", "gate.vvp"]):
+             netlist_path.name, tb.name]
+    # the stimulus is read at run time: one build serves every distribution
+    fresh = not (workdir / "gate.vvp").exists() or not tb.exists() or tb.read_text() != bench
+    tb.write_text(bench)
+    for cmd in ([build] if fresh else []) + [["vvp", "-n", "gate.vvp"]]:
         done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
         if done.returncode != 0:
             raise GateSimError(f"{cmd[0]}: {(done.stderr or done.stdout).strip().splitlines()[-1]}")

@@ -98,7 +98,7 @@ def _unpack(source: Path) -> tuple[Path, str]:
     return out, digest
 
 
-_GROUP = re.compile(r'^\s*(\w+)\s*\(\s*"?([^")]*)"?\s*\)\s*\{')
+_GROUP = re.compile(r'^\s*(\w+)\s*\(\s*"?([^",)]*)"?[^)]*\)\s*\{')
 _ATTR = re.compile(r'^\s*(\w+)\s*:\s*"?([^";]*)"?\s*;')
 
 

@@ -93,16 +93,33 @@ def timing(liberty: Path, netlist: Path, module: str, inputs: list[str], clock: 
     return Timing(round(period_ns - s, 4), s, start, end)
 
 
+def _tcl_array(name: str, values: dict[str, str]) -> list[str]:
+    items = [f"{k} {{{v}}}" for k, v in values.items()]
+    return [f"array set {name} {{{' '.join(items[i:i + 2000])}}}" for i in range(0, len(items), 2000)]
+
+
 def power(liberty: Path, netlist: Path, module: str, clock_port: str | None, period_ns: float,
           loads_pf: dict[str, float], activity: dict[str, tuple[float, float]],
           workdir: Path) -> Power:
-    """Power of the cut netlist with (transitions a period, duty) on each input port."""
-    lines = _setup(liberty, netlist.name, module, period_ns, clock_port, list(activity))
+    """Power of the cut netlist with (transitions a period, duty) on each input port.
+
+    Ports are looked up once each in Tcl arrays (one get_ports per port is quadratic)."""
+    clk = (f"create_clock -name clk -period {period_ns} [get_ports {{{clock_port}}}]" if clock_port
+           else f"create_clock -name clk -period {period_ns}")
+    lines = [f"read_liberty {liberty}", f"read_verilog {netlist.name}", f"link_design {module}",
+             clk, "set data {}",
+             f'foreach p [all_inputs] {{ if {{[get_full_name $p] ne "{clock_port}"}} '
+             "{ lappend data $p } }",
+             "set_input_delay 0 -clock clk $data", "set_output_delay 0 -clock clk [all_outputs]"]
+    lines += _tcl_array("act", {p: f"{a:.6g} {d:.6g}" for p, (a, d) in activity.items()
+                                if p != clock_port})
     # every output port loaded explicitly: an unloaded port would get the tool's default
-    lines += [f"set_load {c:.6g} [get_ports {p}]" for p, c in loads_pf.items()]
-    lines += [f"sta::set_power_input_port_activity [get_ports {p}] {a:.6g} {d:.6g}"
-              for p, (a, d) in activity.items() if p != clock_port]
-    lines += ["report_power -digits 8", "report_power -digits 8 -instances [get_cells *]"]
+    lines += _tcl_array("load", {p: f"{c:.6g}" for p, c in loads_pf.items()})
+    lines += ["foreach p [all_inputs] { set n [get_full_name $p]; if {[info exists act($n)]} "
+              "{ sta::set_power_input_port_activity $p {*}$act($n) } }",
+              "foreach p [all_outputs] { set n [get_full_name $p]; if {[info exists load($n)]} "
+              "{ set_load $load($n) $p } }",
+              "report_power -digits 8", "report_power -digits 8 -instances [get_cells *]"]
     out = _run("\n".join(lines) + "\n", workdir, "power.tcl")
     total = re.search(r"^Total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", out, re.M)
     if not total:
