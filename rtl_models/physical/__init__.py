@@ -148,7 +148,7 @@ def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DIST
         try:
             mapped = map_point(point, lib, work)
             netlist = parse_netlist(mapped.netlist.read_text())
-            area = _area(netlist, lib)
+            area = _area(netlist, lib) | ({"synth_note": mapped.note} if mapped.note else {})
             inputs = [n for n, _ in netlist.inputs]
             clock = CLOCK if CLOCK in inputs else None
             t = timing(lib.path, mapped.netlist, netlist.module, inputs, clock,
@@ -183,7 +183,8 @@ def _row(point, lib, area, t, clk, energy, cycles, seed, distributions, seconds)
 def _header(lib: Liberty) -> dict:
     return {"format_version": FORMAT_VERSION, "liberty": lib.source.name,
             "liberty_sha256": lib.sha256[:16], "library": lib.name, "corner": lib.corner,
-            "tools": _tools(), "map_script": MAP_SCRIPT.replace("{abc}", ABC_SCRIPT),
+            "tools": _tools(),
+            "map_script": MAP_SCRIPT.replace("{abc}", ABC_SCRIPT).replace("{synth_options}", ""),
             "method": ("hierarchical Yosys synthesis onto the Liberty cells, flattened with "
                        "instance paths kept (area and energy per sub-block); "
                        "OpenSTA worst setup path (ideal inputs, unloaded outputs, no wire "

@@ -20,7 +20,7 @@ from ._liberty import Liberty
 # ABC's default script is minutes per dot unit in WebAssembly; this one is seconds.
 ABC_SCRIPT = "+strash;dc2;map"
 MAP_SCRIPT = "\n".join((
-    "synth -top {top}",
+    "synth -top {top}{synth_options}",
     "dfflibmap -liberty {lib}",
     "abc -liberty {lib} -script {abc}",
     "opt_clean",
@@ -41,6 +41,11 @@ INSTANCE_BLOCKS = {
     "u_sa": "scale decode", "u_sb": "scale decode",
     "u_round": "normalisation", "u_np": "normalisation", "u_nc": "normalisation",
 }
+# Units whose synthesis needs an option, and why (the row records it).
+SYNTH_OPTIONS = {
+    "mx_quantize": (" -noshare", "Yosys's SAT-based resource sharing ran past 20 minutes on "
+                    "the 32-lane quantizer in WebAssembly; without it shifters are not shared"),
+}
 TOP_BLOCK = "top-level logic"
 REGISTERS = "registers"
 PLUMBING = "netlist buffers"  # insbuf's buffers where a port bit feeds a wire directly
@@ -50,6 +55,7 @@ PLUMBING = "netlist buffers"  # insbuf's buffers where a port bit feeds a wire d
 class Mapped:
     netlist: Path
     script: str
+    note: str = ""
 
 
 def block_of(instance: str, cell_is_sequential: bool) -> str:
@@ -84,11 +90,12 @@ def map_point(point: DesignPoint, lib: Liberty, workdir: Path) -> Mapped:
     """Synthesize ``point`` onto ``lib`` in ``workdir``; the netlist stays there."""
     shutil.copyfile(lib.path, workdir / "cells.lib")
     ties, buffers = _tie_and_buffer(lib)
+    options, why = SYNTH_OPTIONS.get(point.unit, ("", ""))
     script = MAP_SCRIPT.format(top=point.top, lib="cells.lib", abc=ABC_SCRIPT, ties=ties,
-                               buffers=buffers)
+                               buffers=buffers, synth_options=options)
     _yosys(_read(point, workdir) + script + "\n", workdir)
     (workdir / "cells.lib").unlink()
     netlist = workdir / "netlist.v"
     # The 2019 OpenSTA Verilog reader rejects "wire signed" (and signedness is moot here).
     netlist.write_text(re.sub(r"\b(wire|input|output) signed\b", r"\1", netlist.read_text()))
-    return Mapped(netlist, script)
+    return Mapped(netlist, script, f"synth{options}: {why}" if options else "")

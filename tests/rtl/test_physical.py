@@ -84,6 +84,22 @@ def test_vcd_reader_counts_transitions_and_time_high(tmp_path):
     assert act.duty == pytest.approx({"x": 1 / 3, "v[0]": 2 / 3, "v[1]": 1 / 3})
 
 
+@needs_tools
+def test_cells_go_to_the_sub_block_of_their_instance_path():
+    from rtl_models.physical._mapping import block_of
+
+    lib = physical.read_liberty(LIB)
+    assert lib.cells["sky130_fd_sc_hd__dfxtp_1"].sequential
+    assert not lib.cells["sky130_fd_sc_hd__nand2_1"].sequential
+    assert block_of("\\g_el[3].u_mul.u_a.c_12", False) == "element decode"
+    assert block_of("\\g_el[3].u_mul.c_1", False) == "multipliers"
+    assert block_of("\\g_exact.u_round.c_9", False) == "normalisation"
+    assert block_of("\\g_ue4m3.u_sa.c_0", False) == "scale decode"
+    assert block_of("c_7", False) == "top-level logic"
+    assert block_of("\\g_el[0].u_mul.c_3", True) == "registers"
+    assert block_of("_4305_", False) == "netlist buffers"
+
+
 def test_every_existing_unit_has_an_operand_stream_of_quantized_data():
     for point in synth.DESIGN_POINTS:
         ops = OPERANDS[point.unit](point, "outliers", 8, 3)
