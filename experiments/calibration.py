@@ -49,6 +49,9 @@ STAND_INS = {
     | {s: ("mxfp4", "a 4-bit MX quantizer (the NV two-level scale is not in it)") for s in
        ("nvfp4", "nvint4", "mxint4")},
 }
+# a stand-in's own unit missing too: the next nearest measured one
+SECOND_CHOICE = {"quant": {"mxfp4": ("mxfp8_e4m3", "the 8-bit MX quantizer (the 4-bit one "
+                                                   "has no row): an upper bound")}}
 ACTION = {"mac": "mx_pe.mac_{}", "scale": "mx_scale.block_{}", "quant": "mx_quant.element_{}"}
 
 
@@ -91,6 +94,13 @@ def _entry(energy_pj: float, source: str, node: int, fmax_mhz: float) -> dict:
 
 
 def _stand_ins(entries: dict) -> None:
+    for kind, table in SECOND_CHOICE.items():
+        for scheme, (measured, why) in table.items():
+            key, base = ACTION[kind].format(scheme), ACTION[kind].format(measured)
+            if key not in entries and base in entries:
+                entries[key] = {**entries[base],
+                                "source": f"stand-in, no {scheme} row: {base} ({why}); "
+                                          + entries[base]["source"]}
     for kind, table in STAND_INS.items():
         for scheme, (measured, why) in table.items():
             key, base = ACTION[kind].format(scheme), ACTION[kind].format(measured)
