@@ -39,7 +39,8 @@ def test_mx_compute_is_priced_from_gate_level_runs_and_dram_as_hbm(mx_decode):
         assert entry.fmax_mhz > 0
     assert table.entries["mx_scale.block_nvfp4"].energy_pj != table.entries[
         "mx_scale.block_mxfp4"].energy_pj  # UE4M3 multiply path vs E8M0 exponent add
-    dram_bits = sum(op.actions.get("dram.read_bit", 0) for op in result.ops)
+    dram_bits = sum(op.actions.get(f"dram.{kind}_bit", 0) for op in result.ops
+                    for kind in ("read", "write"))
     assert result.energy_pj["dram"] == pytest.approx(dram_bits * 3.59, rel=1e-6)
 
 
