@@ -58,11 +58,20 @@ class Accelerator:
         return {m.name: m.price_as for m in levels if m.price_as and m.price_as != m.name}
 
     @property
-    def area_mm2(self) -> float | None:
-        """PE array plus on-chip buffers (not DRAM); None unless every part has a sourced area."""
-        parts = [self.unit.area_mm2, *(b.area_mm2 for b in (self.weight_buffer, self.input_buffer,
-                                                               self.output_buffer))]
-        return None if any(p is None for p in parts) else sum(parts)
+    def area_parts_mm2(self) -> dict[str, float | None]:
+        """Area of the compute unit and each on-chip buffer (not DRAM); None where no sourced or
+        synthesized figure exists."""
+        buffers = (self.weight_buffer, self.input_buffer, self.output_buffer)
+        return {self.unit.component: self.unit.area_mm2, **{b.name: b.area_mm2 for b in buffers}}
+
+    @property
+    def area_mm2(self) -> float:
+        """Sum of the parts that have an area; :attr:`area_missing` names those that do not."""
+        return sum(a for a in self.area_parts_mm2.values() if a is not None)
+
+    @property
+    def area_missing(self) -> tuple[str, ...]:
+        return tuple(name for name, a in self.area_parts_mm2.items() if a is None)
 
     @property
     def dram_bytes_per_cycle(self) -> float:

@@ -53,14 +53,20 @@ def scale_energy(energy_pj: float, from_node_nm: int, to_node_nm: int) -> float:
 
 @dataclass(frozen=True)
 class EnergyEntry:
-    """Energy of one action in picojoules, where that number comes from, and its node."""
+    """Energy of one action in picojoules, where that number comes from, and its node.
+
+    ``fmax_mhz``: for an entry measured on a timed unit, the unit's highest clock; a design
+    clocked faster cannot run that unit in one cycle (see :func:`sim.energy.timing_flags`)."""
 
     energy_pj: float
     source: str
     node_nm: int
+    fmax_mhz: float | None = None  # highest clock of the unit it was measured on, if timed
 
     def __post_init__(self):
         check(self.energy_pj >= 0, "energy_pj", f"must be >= 0, not {self.energy_pj!r}")
+        check(self.fmax_mhz is None or self.fmax_mhz > 0, "fmax_mhz",
+              f"must be positive, not {self.fmax_mhz!r}")
         check(bool(self.source.strip()), "source", "must cite where the number comes from")
         check(self.node_nm in NOMINAL_VDD_V, "node_nm",
               f"must be one of {', '.join(map(str, sorted(NOMINAL_VDD_V)))}, not {self.node_nm!r}")

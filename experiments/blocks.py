@@ -24,10 +24,13 @@ from dataclasses import asdict
 import numpy as np
 import pandas as pd
 
+from arch import Accelerator
 from arch.design import describe, family_of
 from arch.workloads import format_bits
 from sim import simulate
 from sim.accuracy import design_qsnr_db
+from sim.analytic import compute_actions
+from sim.energy import timing_flags
 from sim.fleet import gather, prepare
 from sim.run import design_facts
 
@@ -51,6 +54,19 @@ def _cached(key: tuple, make):
     return _CACHE[key]
 
 
+def _area_missing(design) -> str:
+    """The parts without a sourced or synthesized area (an accelerator's), or the whole design."""
+    return ",".join(design.area_missing) if isinstance(design, Accelerator) else "whole design"
+
+
+def _timing(design, weight_format: str) -> str:
+    """Compute units priced by a table entry whose fmax is below the design's clock."""
+    if not isinstance(design, Accelerator):
+        return ""
+    actions = compute_actions(design.unit, None, 1, 1, 1, 1, weight_format)
+    return "; ".join(timing_flags(actions, design.energy, design.clock_hz))
+
+
 def _design_columns(designs: tuple, weight_format: str, qsnr: QsnrSpec) -> dict[str, np.ndarray]:
     facts = [design_facts(d, weight_format) for d in designs]
     nan = lambda v: math.nan if v is None else v  # noqa: E731
@@ -59,6 +75,8 @@ def _design_columns(designs: tuple, weight_format: str, qsnr: QsnrSpec) -> dict[
             "clock_hz": np.array([f.clock_hz for f in facts]),
             "dram_bandwidth_bytes_per_s": np.array([f.memory_bandwidth_bytes_per_s for f in facts]),
             "area_mm2": np.array([nan(f.area_mm2) for f in facts], float),
+            "area_missing": [_area_missing(d) for d in designs],
+            "timing_flags": [_timing(d, weight_format) for d in designs],
             "peak_macs_per_s": np.array([f.peak_macs_per_s for f in facts]),
             "qsnr_db": np.array([design_qsnr_db(d, weight_format, qsnr.distribution, qsnr.rows, qsnr.cols,
                                                 qsnr.seed) for d in designs])}

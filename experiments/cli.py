@@ -23,7 +23,7 @@ from .store import write_csv
 # family of commands (RTL, reproductions, sweeps) lives next to the code it drives.
 COMMAND_MODULES: tuple[str, ...] = (
     "experiments.cmd_simulate", "experiments.cmd_reproduce", "experiments.cmd_sweep",
-    "experiments.cmd_rtl",
+    "experiments.cmd_rtl", "experiments.cmd_phys",
 )
 
 

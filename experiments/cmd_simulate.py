@@ -17,6 +17,7 @@ from arch.design import describe
 from arch.units import BitSerialArray, MXTensorCore, SmTensorCore
 from arch.workloads import MODELS, expand
 from sim import simulate
+from sim.energy import timing_flags
 from sim.run import design_facts
 
 from .errors import UserError
@@ -50,8 +51,21 @@ def cmd_simulate(args) -> int:
     print(frame[_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"total: {result.cycles:,} cycles = {result.latency_s * 1e3:.3f} ms, "
           f"{result.total_energy_pj:.4g} pJ, {result.macs / 1e9:.3f} GMAC")
+    energy = ", ".join(f"{c} {v:.4g}" for c, v in sorted(result.energy_pj.items()))
+    print(f"energy by component (pJ): {energy}")
+    if isinstance(design, Accelerator):
+        _physical_notes(design, result)
     write_csv(frame, args.csv)
     return 0
+
+
+def _physical_notes(acc: Accelerator, result) -> None:
+    """Units that cannot close timing at the design's clock, and parts without an area figure."""
+    for flag in timing_flags({k for op in result.ops for k in op.actions}, acc.energy, acc.clock_hz):
+        print(f"timing: {flag} (the unit needs pipelining this table does not price)")
+    if acc.area_missing:
+        print(f"area: {acc.area_mm2:.4g} mm^2 without {', '.join(acc.area_missing)} (no sourced "
+              "or synthesized figure)")
 
 
 def _formats(design) -> str:

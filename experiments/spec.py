@@ -60,8 +60,8 @@ OBJECTIVES: dict[str, str] = {"latency_s": "minimize", "energy_pj": "minimize", 
                               "area_mm2": "minimize",
                               "energy_per_token_j": "minimize", "qsnr_db": "maximize",
                               "tokens_per_s": "maximize"}
-# Numeric result columns a constraint may bound. area_mm2 is NaN for a design without sourced
-# PE and buffer areas: a constraint on it then fails, and it is never Pareto-optimal on area.
+# Numeric result columns a constraint may bound. area_mm2 sums the parts that have a sourced
+# or synthesized area; the row's area_missing column names the parts that have none.
 CONSTRAINT_COLUMNS: tuple[str, ...] = (*OBJECTIVES, "cycles", "macs", "dram_bytes", "weight_bits",
                                        "peak_macs_per_s", "attained_macs_per_s")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"

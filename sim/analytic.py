@@ -32,14 +32,24 @@ __all__ = ["compute_actions", "memory_actions", "op_a_format", "op_format", "sim
            "simulate_workload"]
 
 
-def compute_actions(unit, geo: Geometry, m: int, n: int, k: int, cycles: int, b_format: str) -> dict:
-    """Action counts of the compute unit for one GEMM that kept it busy ``cycles`` cycles."""
+def compute_actions(unit, geo: Geometry, m: int, n: int, k: int, cycles: int, b_format: str,
+                    quantize_a: bool = True) -> dict:
+    """Action counts of the compute unit for one GEMM that kept it busy ``cycles`` cycles;
+    ``quantize_a``: an MX core quantizes the A operand to ``b_format`` on the fly."""
     if isinstance(unit, BitSerialArray):
         return {f"{unit.component}.cycle": float(unit.pes * cycles)}
     macs = float(m) * n * k
     if isinstance(unit, MXTensorCore):
-        blocks = float(m) * n * ceil_div(k, unit.block_size(b_format)) if b_format in SCHEMES else 0.0
-        return {f"{unit.component}.mac_{b_format}": macs, f"{unit.component}.block_scale": blocks}
+        if b_format not in SCHEMES:  # FP16/BF16: no block scales, nothing quantized
+            return {f"{unit.component}.mac_{b_format}": macs}
+        # per output and block: the two block scales applied; per A element: quantized on the fly
+        # (unless the workload quantizes activations in ops of its own: whole-layer scope)
+        blocks = float(m) * n * ceil_div(k, unit.block_size(b_format))
+        actions = {f"{unit.component}.mac_{b_format}": macs,
+                   f"{unit.scale_component}.block_{b_format}": blocks}
+        if quantize_a:
+            actions[f"{unit.quant_component}.element_{b_format}"] = float(m) * k
+        return actions
     return {f"{unit.component}.mac": macs}
 
 
@@ -91,14 +101,16 @@ def _sm_gemm(m, n, k, target, unit: SmTensorCore, a_format, b_format, a_bits, b_
 def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits: float = 16,
                   out_bits: float = 16, b_format: str = "fp16", name: str = "gemm",
                   repeats: float = 1.0, a_format: str | None = None, a_dram_fraction: float = 1.0,
-                  out_dram_fraction: float = 1.0, concurrent: float = 1.0) -> OpResult:
+                  out_dram_fraction: float = 1.0, concurrent: float = 1.0,
+                  quantize_a: bool = True) -> OpResult:
     """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times.
 
     ``a_format`` is the A operand's format where the unit's rate depends on the pair (MX and
     GPU tensor cores); None means the same as ``b_format``. The DRAM fractions say how much
     of A's reads and the output's writes leave the chip (see :mod:`sim.traffic`).
     ``concurrent`` of the repeats are independent GEMMs that may share a GPU's SMs (heads,
-    experts); other units run repeats one after another.
+    experts); other units run repeats one after another. ``quantize_a``: an MX core charges its
+    activation quantizer per A element (False where the workload has quantize ops of its own).
     """
     unit = target.unit if isinstance(target, Accelerator) else target
     if isinstance(unit, SmTensorCore):
@@ -109,7 +121,7 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
                              geo.cycles_per_step, geo.pipeline_depth, geo.overhead_per_fold)
     macs = float(m) * n * k
     utilization = macs / (geo.peak_macs_per_cycle * max(compute, 1))
-    actions = compute_actions(unit, geo, m, n, k, compute, b_format)
+    actions = compute_actions(unit, geo, m, n, k, compute, b_format, quantize_a)
     if not isinstance(target, Accelerator):
         return OpResult(name, round(compute * repeats), 0, round(compute * repeats), macs * repeats,
                         utilization, 0.0, repeats, _scaled(actions, repeats), {})
@@ -141,7 +153,14 @@ def simulate_op(op: Op | VectorOp, workload: Workload, acc: Accelerator) -> OpRe
     return simulate_gemm(op.m, op.n, op.k, acc, a_bits=op.a_bits, b_bits=op.b_bits, out_bits=op.out_bits,
                          b_format=op_format(workload, op), name=op.name, repeats=op.repeats,
                          a_format=op_a_format(workload, op), a_dram_fraction=op.a_dram_fraction,
-                         out_dram_fraction=op.out_dram_fraction, concurrent=op.instances)
+                         out_dram_fraction=op.out_dram_fraction, concurrent=op.instances,
+                         quantize_a=_quantizes_a(workload, op))
+
+
+def _quantizes_a(workload: Workload, op: Op) -> bool:
+    """Whether the GEMM charges the A operand's quantization: always at GEMM scope; at layer
+    scope only where no quantize op of the workload produced A in a block format."""
+    return workload.scope == "gemm" or op_a_format(workload, op) not in SCHEMES
 
 
 def simulate_workload(workload: Workload, acc: Accelerator) -> WorkloadResult:

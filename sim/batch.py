@@ -16,7 +16,8 @@ scalar :func:`sim.simulate_gemm` (it reuses :func:`sim.mapping.compute_cycles` a
 scalar model's cycles exactly and its energy to rounding (tests/equivalence).
 
 Per-family compute energy is one formula: ``macs x mac_pj + blocks x block_scale_pj +
-pe_cycles x pe_cycle_pj`` with the coefficients a family does not use set to 0.
+a_elements x quant_pj + pe_cycles x pe_cycle_pj`` with the coefficients a family does not
+use set to 0.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class BatchDesigns:
     clock_hz: np.ndarray
     mac_pj: np.ndarray
     block_scale_pj: np.ndarray
+    quant_pj: np.ndarray
     pe_cycle_pj: np.ndarray
     pes: np.ndarray
     dram_read_pj: np.ndarray
@@ -104,7 +106,8 @@ class BatchResult:
     energy_pj: np.ndarray
     clock_hz: np.ndarray
     dram_bytes: np.ndarray | None = None
-    # energy per part: "compute" (the unit) and the memory levels "dram", "weight", "input", "output"
+    # energy per part: "compute" (the unit), "scale" and "quant" (an MX core's block-scale path and
+    # activation quantizer) and the memory levels "dram", "weight", "input", "output"
     energy_by_slot_pj: dict[str, np.ndarray] | None = None
 
     @property
@@ -113,25 +116,27 @@ class BatchResult:
         return self.cycles.sum(axis=1) / self.clock_hz
 
 
-def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, float, int]:
-    """(per MAC, per block scale, per PE-cycle, block size) for ``acc``'s unit."""
+def _compute_prices(acc: Accelerator, b_format: str) -> tuple[float, float, float, float, int]:
+    """(per MAC, per block scale, per quantized element, per PE-cycle, block size)."""
     unit, table = acc.unit, acc.energy
     if isinstance(unit, BitSerialArray):
-        return 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
-    if isinstance(unit, MXTensorCore) and b_format not in SCHEMES:  # FP16/BF16: no block scales
-        return table.energy_pj(f"{unit.component}.mac_{b_format}"), 0.0, 0.0, 1
+        return 0.0, 0.0, 0.0, table.energy_pj(f"{unit.component}.cycle"), 1
+    if isinstance(unit, MXTensorCore) and b_format not in SCHEMES:  # FP16/BF16: no scales, no quantizer
+        return table.energy_pj(f"{unit.component}.mac_{b_format}"), 0.0, 0.0, 0.0, 1
     if isinstance(unit, MXTensorCore):
         return (table.energy_pj(f"{unit.component}.mac_{b_format}"),
-                table.energy_pj(f"{unit.component}.block_scale"), 0.0, unit.block_size(b_format))
-    return table.energy_pj(f"{unit.component}.mac"), 0.0, 0.0, 1
+                table.energy_pj(f"{unit.scale_component}.block_{b_format}"),
+                table.energy_pj(f"{unit.quant_component}.element_{b_format}"), 0.0,
+                unit.block_size(b_format))
+    return table.energy_pj(f"{unit.component}.mac"), 0.0, 0.0, 0.0, 1
 
 
-def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
+def _design_row(acc: Accelerator, b_format: str, b_bits: float, a_format: str | None = None) -> dict:
     if isinstance(acc.unit, SmTensorCore):
         raise ValueError(f"{acc.name}: batch evaluation covers systolic, MX and bit-serial arrays; "
                          "GPU tensor cores (sm_tensor_core) run through sim.simulate_gemm")
-    unit, geo = acc.unit, geometry(acc.unit, b_format, b_bits, 0)
-    mac, block, cycle, block_size = _compute_prices(acc, b_format)
+    unit, geo = acc.unit, geometry(acc.unit, b_format, b_bits, 0, a_format)
+    mac, block, quant, cycle, block_size = _compute_prices(acc, b_format)
     serial = isinstance(unit, BitSerialArray)
     levels = {"dram": acc.dram.name, "weight": acc.weight_buffer.name, "input": acc.input_buffer.name,
               "output": acc.output_buffer.name}
@@ -146,13 +151,16 @@ def _design_row(acc: Accelerator, b_format: str, b_bits: float) -> dict:
             "weight_buffer_bytes": acc.weight_buffer.size_bytes,
             "input_buffer_bytes": acc.input_buffer.size_bytes,
             "dram_bytes_per_cycle": acc.dram_bytes_per_cycle, "clock_hz": acc.clock_hz,
-            "mac_pj": mac, "block_scale_pj": block, "pe_cycle_pj": cycle, "pes": unit.rows * unit.cols,
+            "mac_pj": mac, "block_scale_pj": block, "quant_pj": quant, "pe_cycle_pj": cycle,
+            "pes": unit.rows * unit.cols,
             **prices}
 
 
-def designs_from_accelerators(accs: Sequence[Accelerator], b_format: str, b_bits: float) -> BatchDesigns:
-    """The arrays of ``accs`` running B operands in ``b_format`` of ``b_bits`` bits per element."""
-    rows = [_design_row(acc, b_format, b_bits) for acc in accs]
+def designs_from_accelerators(accs: Sequence[Accelerator], b_format: str, b_bits: float,
+                              a_format: str | None = None) -> BatchDesigns:
+    """The arrays of ``accs`` running B operands in ``b_format`` of ``b_bits`` bits per element
+    against A operands in ``a_format`` (None: as B; it sets an MX core's pair rate)."""
+    rows = [_design_row(acc, b_format, b_bits, a_format) for acc in accs]
     return BatchDesigns(**{f.name: np.array([r[f.name] for r in rows]) for f in fields(BatchDesigns)})
 
 
@@ -174,8 +182,9 @@ def evaluate_gemms(d: BatchDesigns, g: Gemms) -> BatchResult:
                    "input": (t.input_sram_read_bits, t.input_sram_write_bits),
                    "output": (t.output_sram_read_bits, t.output_sram_write_bits)}
     reps = g.repeats[None, :]
-    slots = {"compute": (macs * col(d.mac_pj) + blocks * col(d.block_scale_pj)
-                         + col(d.pes) * compute * col(d.pe_cycle_pj)) * reps}
+    slots = {"compute": (macs * col(d.mac_pj) + col(d.pes) * compute * col(d.pe_cycle_pj)) * reps,
+             "scale": blocks * col(d.block_scale_pj) * reps,
+             "quant": m.astype(float) * k * col(d.quant_pj) * reps}
     for level, (read, write) in memory_bits.items():
         slots[level] = (read * col(getattr(d, f"{level}_read_pj"))
                         + write * col(getattr(d, f"{level}_write_pj"))) * reps

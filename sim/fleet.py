@@ -34,7 +34,7 @@ from arch.support import check_supported
 from arch.units import SmTensorCore
 from arch.workloads import Workload
 
-from .analytic import op_format
+from .analytic import op_a_format, op_format
 from .batch import BatchDesigns, Gemms, designs_from_accelerators, evaluate_gemms
 from .result import WorkloadResult
 from .run import EVALUATORS
@@ -71,12 +71,14 @@ class ManyResult:
         return sum(e.sum(axis=1) for e in self.energy_pj.values())
 
 
-_SLOTS = ("compute", "dram", "weight", "input", "output")
+_SLOTS = ("compute", "scale", "quant", "dram", "weight", "input", "output")
 
 
 def _slot_names(acc: Accelerator) -> tuple[str, ...]:
-    return (acc.unit.component, acc.dram.name, acc.weight_buffer.name, acc.input_buffer.name,
-            acc.output_buffer.name)
+    unit = acc.unit  # an MX core's scale path and quantizer are components of their own
+    return (unit.component, getattr(unit, "scale_component", unit.component),
+            getattr(unit, "quant_component", unit.component), acc.dram.name, acc.weight_buffer.name,
+            acc.input_buffer.name, acc.output_buffer.name)
 
 
 @dataclass
@@ -86,27 +88,30 @@ class AcceleratorFleet:
     designs: tuple[Accelerator, ...]
     _arrays: dict = field(default_factory=dict, repr=False)
 
-    def _designs(self, b_format: str, b_bits: float) -> BatchDesigns:
-        key = (b_format, b_bits)
+    def _designs(self, b_format: str, b_bits: float, a_format: str) -> BatchDesigns:
+        key = (b_format, b_bits, a_format)
         if key not in self._arrays:
-            self._arrays[key] = designs_from_accelerators(self.designs, b_format, b_bits)
+            self._arrays[key] = designs_from_accelerators(self.designs, b_format, b_bits, a_format)
         return self._arrays[key]
 
     def run(self, workload: Workload) -> ManyResult:
+        if workload.scope != "gemm":
+            raise ValueError("the vectorized path evaluates GEMM-scope workloads "
+                             "(expand(..., scope='gemm')); run whole layers through sim.simulate")
         for design in self.designs:
             check_supported(design, workload)
         ops, count = workload.ops, len(self.designs)
         shape = (count, len(ops))
         out = {k: np.zeros(shape, np.int64) for k in ("compute", "memory", "cycles")}
         dram, slots = np.zeros(shape), {s: np.zeros(shape) for s in _SLOTS}
-        groups: dict[tuple[str, float], list[int]] = {}
+        groups: dict[tuple[str, float, str], list[int]] = {}
         for j, op in enumerate(ops):
-            groups.setdefault((op_format(workload, op), op.b_bits), []).append(j)
-        for (b_format, b_bits), cols in groups.items():
+            groups.setdefault((op_format(workload, op), op.b_bits, op_a_format(workload, op)), []).append(j)
+        for (b_format, b_bits, a_format), cols in groups.items():
             fields = [(ops[j].m, ops[j].n, ops[j].k, ops[j].a_bits, ops[j].b_bits, ops[j].out_bits,
                        ops[j].repeats) for j in cols]
             gemms = Gemms(*(np.array(v) for v in zip(*fields, strict=True)))
-            r = evaluate_gemms(self._designs(b_format, b_bits), gemms)
+            r = evaluate_gemms(self._designs(b_format, b_bits, a_format), gemms)
             out["compute"][:, cols], out["memory"][:, cols], out["cycles"][:, cols] = (
                 r.compute_cycles, r.memory_cycles, r.cycles)
             dram[:, cols] = r.dram_bytes

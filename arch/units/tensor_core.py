@@ -54,6 +54,8 @@ class MXTensorCore:
     accumulator: str = "exact_fp32"
     pipeline_depth: int = 4
     component: str = "mx_pe"
+    scale_component: str = "mx_scale"  # block-scale handling, priced per block
+    quant_component: str = "mx_quant"  # activation quantizer, priced per quantized element
     dot_unit_area_um2: float | None = None  # one dot unit; None when no sourced figure exists
 
     def __post_init__(self):

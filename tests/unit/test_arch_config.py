@@ -147,6 +147,9 @@ def test_area_is_pe_array_plus_buffers_when_every_part_is_sourced():
     acc = load_accelerator("bitmod_bitmod")
     assert acc.unit.area_mm2 == pytest.approx(64 * 16 * 1507.7e-6)  # BitMoD's 1.544 mm^2 array
     assert acc.area_mm2 == pytest.approx(64 * 16 * 1507.7e-6 + 3 * 1.602)
-    assert load_accelerator("systolic_32x32_ws").area_mm2 is None  # no sourced PE area
+    assert acc.area_missing == ()
+    systolic = load_accelerator("systolic_32x32_ws")  # no buffer area: said, not dropped
+    assert systolic.area_missing == ("weight_sram", "input_sram", "output_sram")
+    assert systolic.area_mm2 == pytest.approx(systolic.unit.area_mm2)
     with pytest.raises(FieldError, match="pe_area_um2: must be positive"):
         SystolicArray(rows=2, cols=2, pe_area_um2=0.0)
