@@ -19,6 +19,7 @@ import numpy as np
 
 from numerics import get_format, quantize, test_tensor
 
+from .models.intfp_operands import OPERANDS as IVF_OPERANDS
 from .synth import DesignPoint
 
 Operands = dict[str, np.ndarray]
@@ -162,4 +163,5 @@ OPERANDS: dict[str, Callable[[DesignPoint, str, int, int], Operands]] = {
     "lmul": lmul,
     "pim_mac": pim_mac,
     "lut_unit": lut_unit,
+    **IVF_OPERANDS,  # the INT v.s. FP paper's block-dot datapaths
 }

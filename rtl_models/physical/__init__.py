@@ -52,7 +52,7 @@ def _dot(point):
 # unit -> (what one operation is, operations a cycle); units not listed count cycles.
 THROUGHPUT = {
     "elem_mul": lambda p: ("mac", 1.0),
-    "mx_dot": _dot, "mxint8_dot": _dot, "nvfp4_dot": _dot,
+    "mx_dot": _dot, "mxint8_dot": _dot, "nvfp4_dot": _dot, "ivf_dot": _dot,
     "mx_quantize": lambda p: ("element", float(dict(p.parameters).get("K", 32))),
     "bitserial_pe": lambda p: ("mac", dict(p.parameters).get("G", 8) / bitserial_interval(p)),
     "lmul": lambda p: ("mul", 1.0),

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ._liberty import SHARED_LIBERTY_DIR, cache_dir
+from ._liberty import SKY130_DIR, cache_dir
 from ._netlist import Netlist
 
-SKY130_CELL_MODELS = (SHARED_LIBERTY_DIR / "sky130_fd_sc_hd_primitives.v.gz",
-                      SHARED_LIBERTY_DIR / "sky130_fd_sc_hd.v.gz")
+SKY130_CELL_MODELS = (SKY130_DIR / "sky130_fd_sc_hd_primitives.v.gz",
+                      SKY130_DIR / "sky130_fd_sc_hd.v.gz")
 CLOCK, RESET = "clk", "rst"
 HALF = 5  # time units of half a simulated period (zero-delay models: any value would do)
 

@@ -19,8 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SHARED_LIBERTY_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "liberty"
-SKY130_LIBERTY = SHARED_LIBERTY_DIR / "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
+# The SkyWater SKY130 hd files (Liberty, cell and primitive models; Apache-2.0, from the
+# SkyWater open PDK) are not shipped with bitplane: point BITPLANE_SKY130_DIR at a folder
+# holding them (gzipped or not), or pass --liberty/--cell-models.
+SKY130_DIR = Path(os.environ.get("BITPLANE_SKY130_DIR", "sky130_fd_sc_hd"))
+SKY130_LIBERTY = SKY130_DIR / "sky130_fd_sc_hd__tt_025C_1v80.lib.gz"
 
 
 class LibertyError(ValueError):
@@ -81,7 +84,8 @@ def _unpack(source: Path) -> tuple[Path, str]:
     try:
         raw = source.read_bytes()
     except OSError as exc:
-        raise LibertyError(f"{source}: cannot read Liberty file ({exc.strerror})") from None
+        raise LibertyError(f"{source}: cannot read Liberty file ({exc.strerror}); pass --liberty PATH "
+                           "or set BITPLANE_SKY130_DIR to the folder of the SKY130 hd files") from None
     digest = hashlib.sha256(raw).hexdigest()
     if source.suffix != ".gz":
         return source, digest
