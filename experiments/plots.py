@@ -212,6 +212,17 @@ def save(fig, out_dir: Path, name: str) -> list[Path]:
     return paths
 
 
+def save_png(fig, path: Path, dpi: int = 110) -> Path:
+    """Write ``fig`` to ``path`` as a PNG (atomically, with no date or software stamp, so two
+    identical runs give identical files) and close it."""
+    from .store import write_atomic
+    try:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None}))
+    finally:
+        plt.close(fig)
+    return path
+
+
 def plot_all(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path) -> dict[str, list[Path]]:
     """Every plot of a sweep: name -> [png, svg] (none when no point is feasible)."""
     if not len(_feasible(frame)):

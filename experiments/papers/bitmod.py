@@ -35,6 +35,7 @@ import pandas as pd  # noqa: E402
 
 from arch import Accelerator, load_accelerator  # noqa: E402
 from arch.workloads import Op, expand, load_model  # noqa: E402
+from experiments.plots import save_png  # noqa: E402
 from sim import simulate_workload  # noqa: E402
 from sim.analytic import simulate_gemm  # noqa: E402
 from sim.energy import energy_by_component  # noqa: E402
@@ -195,9 +196,7 @@ def plot_speedup(table: pd.DataFrame, path: Path) -> Path:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(DESIGNS), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=120)
 
 
 def task_speedups(table: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import pandas as pd  # noqa: E402
 
 from arch.hbm import load_hbm_device  # noqa: E402
 from arch.workloads import load_model  # noqa: E402
+from experiments.plots import save_png  # noqa: E402
 from sim.pim import System  # noqa: E402
 from sim.serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving  # noqa: E402
 
@@ -149,9 +150,7 @@ def plot_ratios(table: pd.DataFrame, path: Path) -> Path:
     axes[1].tick_params(axis="x", labelsize=7)
     fig.suptitle("Duplex reproduction (dashed: the paper's averages)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)
 
 
 _NAMES = {"throughput_max": "throughput over GPU, max (x)",

@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 from arch import load_accelerator  # noqa: E402
 from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
+from experiments.plots import save_png  # noqa: E402
 from sim import simulate_gemm  # noqa: E402
 
 MEASUREMENTS = Path(__file__).parent / "data" / "gemm_measurements.yaml"
@@ -99,11 +100,7 @@ def _plot(table: pd.DataFrame, path: Path) -> Path:
            title="GEMM throughput: model vs measurement")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)
 
 
 def _summary(table: pd.DataFrame) -> str:

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiments.papers.int_vs_fp_table import hardware_frame, ratio_frame  # noqa: E402
+from experiments.plots import save_png  # noqa: E402
 from experiments.tables import qsnr_pivot, qsnr_table  # noqa: E402
 
 SCHEMES = ("mxint8", "mxfp8_e4m3", "mxfp8_e5m2", "mxint4", "mxfp4", "nvint4", "nvfp4")
@@ -60,11 +61,7 @@ def _plot(table: pd.DataFrame, path: Path) -> Path:
     ax.tick_params(axis="x", labelrotation=30)
     ax.legend(fontsize=7, ncol=4)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=110)
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)
 
 
 def reproduce(out_dir: Path, shape: tuple[int, int] = SHAPE) -> list[Path]:

@@ -29,6 +29,7 @@ import pandas as pd  # noqa: E402
 
 from arch.fpga import load_gpu  # noqa: E402
 from arch.units.fpga_lut import LutAccelerator, load_lut_design  # noqa: E402
+from experiments.plots import save_png  # noqa: E402
 from numerics.vq import lut_matmul_qsnr, vq_qsnr  # noqa: E402
 from sim.lut import EndToEnd, end_to_end, gpu_efficiency, gpu_end_to_end  # noqa: E402
 
@@ -146,9 +147,7 @@ def plot(table: pd.DataFrame, path: Path) -> Path:
         ax.tick_params(axis="x", rotation=30)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=120)
 
 
 def _comparison(table: pd.DataFrame) -> pd.DataFrame:
