@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import builtin_names, check, load_builtin
+from .config import MAX_CLOCK_HZ, builtin_names, check, finite_positive, load_builtin
 from .memory import Dram, Sram
 from .tech import EnergyTable, merged_tables
 from .units import BitSerialArray, MXTensorCore, SystolicArray
@@ -44,7 +44,7 @@ class Accelerator:
 
     def __post_init__(self):
         check(self.schema_version == 1, "schema_version", f"must be 1, not {self.schema_version!r}")
-        check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+        finite_positive(self.clock_hz, "clock_hz", MAX_CLOCK_HZ)
         check(len(self.energy_tables) > 0, "energy_tables", "must name at least one table")
 
     @property

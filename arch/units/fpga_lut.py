@@ -33,7 +33,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from ..config import builtin_names, check, load_builtin
+from ..config import MAX_CLOCK_HZ, builtin_names, check, finite_positive, load_builtin
 from ..fpga import RESOURCES, FpgaDevice, load_fpga
 from .systolic import check_positive_int
 
@@ -270,7 +270,7 @@ class LutAccelerator:
         check(bool(self.source.strip()), "source", "must say where the configuration comes from")
         check_positive_int(self.units, "units")
         check_positive_int(self.attention_macs_per_cycle, "attention_macs_per_cycle")
-        check(self.clock_hz > 0, "clock_hz", f"must be positive, not {self.clock_hz!r}")
+        finite_positive(self.clock_hz, "clock_hz", MAX_CLOCK_HZ)
         check(isinstance(self.overlap_qkv_attention, bool), "overlap_qkv_attention",
               f"must be true or false, not {self.overlap_qkv_attention!r}")
 

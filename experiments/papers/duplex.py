@@ -88,8 +88,9 @@ def run(model: str, system: str, batch: int, trace: str = DEFAULT_PROFILE) -> Se
 
 def results(models=None, systems=None, batches=None, trace: str = DEFAULT_PROFILE) -> pd.DataFrame:
     """One row per (model, system, batch); by default :data:`MODELS` x :data:`SYSTEMS` x :data:`BATCHES`."""
-    rows = []
-    for model in models or MODELS:
+    rows, chosen = [], models or MODELS
+    for i, model in enumerate(chosen, 1):
+        print(f"  duplex ({trace} requests): serving {model} ({i} of {len(chosen)})", flush=True)
         for batch in batches or BATCHES:
             for system in systems or SYSTEMS:
                 r = run(model, system, batch, trace)
