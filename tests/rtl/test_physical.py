@@ -114,9 +114,6 @@ def test_every_existing_unit_has_an_operand_stream_of_quantized_data():
 KNOWN_GAPS = {
     "lut_unit_4x64x16": "4 x 64 x 16 x 8 = 32,768 table bits as flip-flops: the WebAssembly "
                         "Yosys mapping had not finished within the time the built-in run had",
-    **dict.fromkeys(("ivf_mxint8", "ivf_mxfp8_e4m3"),
-                    "the INT v.s. FP paper's 8-bit block dots joined after the built-in run; each "
-                    "8-bit dot took 30-40 min of gate-level flow on the loaded machine"),
 }
 
 

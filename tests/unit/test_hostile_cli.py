@@ -90,13 +90,15 @@ def test_yaml_bad_timestamp_is_one_line(tmp_path, capsys):
 def test_clock_hz_inf(tmp_path, capsys):
     path = design(tmp_path, "clock_hz: 1.0e+9", "clock_hz: .inf")
     assert error(capsys, ["simulate", path, "opt-1.3b"]) == (
-        f"bitplane simulate: error: {path}:{line_of('clock_hz:')}: clock_hz: must be a finite number, not inf")
+        f"bitplane simulate: error: {path}:{line_of('clock_hz:')}: clock_hz: "
+        "must be a finite number, not inf")
 
 
 def test_dram_bandwidth_inf(tmp_path, capsys):
     path = design(tmp_path, "bandwidth_bytes_per_s: 6.4e+10", "bandwidth_bytes_per_s: .inf")
     assert error(capsys, ["simulate", path, "opt-1.3b"]) == (
-        f"bitplane simulate: error: {path}:{line_of('dram:')}: dram.bandwidth_bytes_per_s: must be a finite number, not inf")
+        f"bitplane simulate: error: {path}:{line_of('dram:')}: dram.bandwidth_bytes_per_s: "
+        "must be a finite number, not inf")
 
 
 def test_dram_bandwidth_beyond_the_declared_bound(tmp_path, capsys):
@@ -108,7 +110,8 @@ def test_dram_bandwidth_beyond_the_declared_bound(tmp_path, capsys):
 def test_sram_size_of_10_to_the_12(tmp_path, capsys):
     path = design(tmp_path, "size_bytes: 262144", "size_bytes: 1000000000000")
     assert error(capsys, ["simulate", path, "opt-1.3b"]).endswith(
-        f"{path}:{line_of('output_buffer:')}: output_buffer.size_bytes: must be at most 68,719,476,736, not 1000000000000")
+        f"{path}:{line_of('output_buffer:')}: output_buffer.size_bytes: "
+        "must be at most 68,719,476,736, not 1000000000000")
 
 
 def test_array_rows_of_10_to_the_12(tmp_path, capsys):
