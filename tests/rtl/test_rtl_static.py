@@ -100,3 +100,15 @@ def test_a_wrapper_without_the_standard_ports_is_an_rtl_error(tmp_path, monkeypa
     odd = Unit("odd", "", "tb_odd", ("tb_odd.sv",), lambda *a: None)
     with pytest.raises(RtlError, match="wrapper ports must be clk, in_valid"):
         runner.port_widths(odd)
+
+
+@pytest.mark.parametrize("sim", ["icarus", "verilator"])
+def test_a_build_from_another_cocotb_installation_is_not_reused(sim, monkeypatch, tmp_path):
+    # A Verilator binary links cocotb's VPI library by absolute path: a cached build from a
+    # deleted virtual environment fails to load, so the cache key must name the installation.
+    from rtl_models import runner
+
+    target = runner.design(get_unit("elem_mul"), sim)
+    here = runner._build_key(target, sim)
+    monkeypatch.setattr(runner, "cocotb_lib_dir", lambda: tmp_path / "other-venv" / "libs")
+    assert runner._build_key(target, sim) != here
