@@ -14,8 +14,10 @@ model never multiplies picojoules (Accelergy keeps them apart the same way).
 
 Node scaling (:meth:`EnergyTable.scaled_to`) is the first-order CMOS rule for dynamic
 energy, E = C V^2 with switched capacitance proportional to the feature size:
-``E(node) = E(ref) * (node / ref) * (vdd(node) / vdd(ref))^2``, with the nominal supply
-voltages of :data:`NOMINAL_VDD_V`. It is an estimate (it ignores wire-dominated scaling
+``E(node) = E(ref) * (node / ref) * (vdd(node) / vdd(ref))^2``. The target supply is the
+nominal one of :data:`NOMINAL_VDD_V`; the reference supply is the one the entry was measured
+at (``vdd_v``, e.g. 1.8 V for SKY130's tt_025C_1v80 corner) and the node's nominal supply
+when the entry does not say. It is an estimate (it ignores wire-dominated scaling
 below 16 nm), and a scaled table says so in every entry's source.
 """
 
@@ -42,12 +44,14 @@ NOMINAL_VDD_V: dict[int, float] = {
 }
 
 
-def scale_energy(energy_pj: float, from_node_nm: int, to_node_nm: int) -> float:
-    """Dynamic energy moved between nodes by E ~ L V^2 (see the module docstring)."""
+def scale_energy(energy_pj: float, from_node_nm: int, to_node_nm: int,
+                 from_vdd_v: float | None = None) -> float:
+    """Dynamic energy moved between nodes by E ~ L V^2 (see the module docstring);
+    ``from_vdd_v``: the supply it was measured at (default: the node's nominal one)."""
     for node in (from_node_nm, to_node_nm):
         check(node in NOMINAL_VDD_V, "node_nm",
               f"must be one of {', '.join(map(str, sorted(NOMINAL_VDD_V)))}, not {node!r}")
-    ratio_v = NOMINAL_VDD_V[to_node_nm] / NOMINAL_VDD_V[from_node_nm]
+    ratio_v = NOMINAL_VDD_V[to_node_nm] / (from_vdd_v or NOMINAL_VDD_V[from_node_nm])
     return energy_pj * (to_node_nm / from_node_nm) * ratio_v**2
 
 
@@ -56,17 +60,21 @@ class EnergyEntry:
     """Energy of one action in picojoules, where that number comes from, and its node.
 
     ``fmax_mhz``: for an entry measured on a timed unit, the unit's highest clock; a design
-    clocked faster cannot run that unit in one cycle (see :func:`sim.energy.timing_flags`)."""
+    clocked faster cannot run that unit in one cycle (see :func:`sim.energy.timing_flags`).
+    ``vdd_v``: the supply it was measured at, where that is not the node's nominal one."""
 
     energy_pj: float
     source: str
     node_nm: int
     fmax_mhz: float | None = None  # highest clock of the unit it was measured on, if timed
+    vdd_v: float | None = None  # supply of the measurement (None: NOMINAL_VDD_V[node_nm])
 
     def __post_init__(self):
         check(self.energy_pj >= 0, "energy_pj", f"must be >= 0, not {self.energy_pj!r}")
         check(self.fmax_mhz is None or self.fmax_mhz > 0, "fmax_mhz",
               f"must be positive, not {self.fmax_mhz!r}")
+        check(self.vdd_v is None or 0 < self.vdd_v <= 5, "vdd_v",
+              f"must be a supply in volts in (0, 5], not {self.vdd_v!r}")
         check(bool(self.source.strip()), "source", "must cite where the number comes from")
         check(self.node_nm in NOMINAL_VDD_V, "node_nm",
               f"must be one of {', '.join(map(str, sorted(NOMINAL_VDD_V)))}, not {self.node_nm!r}")
@@ -102,9 +110,10 @@ class EnergyTable:
     def scaled_to(self, node_nm: int) -> EnergyTable:
         """Every entry moved to ``node_nm`` by :func:`scale_energy`; sources say so."""
         def move(e: EnergyEntry) -> EnergyEntry:
-            value = scale_energy(e.energy_pj, e.node_nm, node_nm)
-            return replace(e, energy_pj=value, node_nm=node_nm,
-                           source=f"{e.source}; scaled {e.node_nm} -> {node_nm} nm by E ~ L V^2")
+            value = scale_energy(e.energy_pj, e.node_nm, node_nm, e.vdd_v)
+            was = f"{e.node_nm}" + (f" nm at {e.vdd_v:g} V" if e.vdd_v else "")
+            return replace(e, energy_pj=value, node_nm=node_nm, vdd_v=None,
+                           source=f"{e.source}; scaled {was} -> {node_nm} nm by E ~ L V^2")
         return EnergyTable(f"{self.name}@{node_nm}nm", {k: move(e) for k, e in self.entries.items()})
 
 

@@ -93,6 +93,15 @@ def _entry(energy_pj: float, source: str, node: int, fmax_mhz: float) -> dict:
             "fmax_mhz": fmax_mhz}
 
 
+def supply_v(results: dict) -> float | None:
+    """The supply the results were simulated at: the Liberty's nominal voltage, else the one
+    its corner name states (tt_025C_1v80 -> 1.8); None when neither says."""
+    if results.get("vdd_v"):
+        return float(results["vdd_v"])
+    m = re.search(r"_(\d+)v(\d+)$", results.get("corner", ""))
+    return float(f"{m.group(1)}.{m.group(2)}") if m else None
+
+
 def _stand_ins(entries: dict) -> None:
     for kind, table in SECOND_CHOICE.items():
         for scheme, (measured, why) in table.items():
@@ -126,7 +135,12 @@ def table(results: dict, name: str, distribution: str = DEFAULT_DISTRIBUTION,
                 _source(row, results["tools"], distribution, f"whole unit per {row['op']}"), node,
                 row["fmax_mhz"])
     _stand_ins(entries)
-    return {"schema_version": 1, "name": name, "node_nm": node, "entries": entries}
+    vdd = supply_v(results)
+    if vdd:  # node scaling starts from the supply the energy was measured at
+        for entry in entries.values():
+            entry["vdd_v"] = vdd
+    return {"schema_version": 1, "name": name, "node_nm": node, **({"vdd_v": vdd} if vdd else {}),
+            "entries": entries}
 
 
 def write_table(results: dict, path, name: str, distribution: str = DEFAULT_DISTRIBUTION,

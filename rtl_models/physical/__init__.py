@@ -183,7 +183,7 @@ def _row(point, lib, area, t, clk, energy, cycles, seed, distributions, seconds)
 def _header(lib: Liberty) -> dict:
     return {"format_version": FORMAT_VERSION, "liberty": lib.source.name,
             "liberty_sha256": lib.sha256[:16], "library": lib.name, "corner": lib.corner,
-            "tools": _tools(),
+            "vdd_v": lib.nom_voltage_v, "tools": _tools(),
             "map_script": MAP_SCRIPT.replace("{abc}", ABC_SCRIPT).replace("{synth_options}", ""),
             "method": ("hierarchical Yosys synthesis onto the Liberty cells, flattened with "
                        "instance paths kept (area and energy per sub-block); "

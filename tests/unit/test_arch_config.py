@@ -23,7 +23,7 @@ from arch import (
     load_yaml,
     to_dict,
 )
-from arch.tech import NOMINAL_VDD_V, scale_energy
+from arch.tech import NOMINAL_VDD_V, EnergyEntry, scale_energy
 
 GOOD = """\
 schema_version: 1
@@ -141,6 +141,20 @@ def test_node_scaling_rule():
     assert "scaled 45 -> 7 nm" in table.entries["fp16_mult.op"].source
     with pytest.raises(FieldError, match="node_nm: must be one of"):
         scale_energy(1.0, 45, 3)
+
+
+def test_node_scaling_starts_from_the_supply_the_energy_was_measured_at():
+    # SKY130's typical corner is 1.8 V, not the 1.3 V nominal of a generic 130 nm process:
+    # moving a gate-level SKY130 figure to 45 nm 0.9 V divides it by (1.8/0.9)^2 = 4, not 2.1.
+    table = load_energy_table("sky130_calibrated")
+    entry = table.entries["mx_pe.mac_mxfp8_e4m3"]
+    assert entry.vdd_v == 1.8
+    scaled = table.scaled_to(45).entries["mx_pe.mac_mxfp8_e4m3"]
+    assert scaled.energy_pj == pytest.approx(entry.energy_pj * 45 / 130 * (0.9 / 1.8) ** 2)
+    assert "130 nm at 1.8 V -> 45 nm" in scaled.source and scaled.vdd_v is None
+    assert scale_energy(1.0, 130, 45) == pytest.approx(45 / 130 * (0.9 / NOMINAL_VDD_V[130]) ** 2)
+    with pytest.raises(FieldError, match="vdd_v: must be a supply"):
+        EnergyEntry(1.0, "x", 130, vdd_v=float("inf"))
 
 
 def test_area_is_pe_array_plus_buffers_when_every_part_is_sourced():
