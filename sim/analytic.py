@@ -98,15 +98,16 @@ def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_for
     clock = target.clock_hz / batch  # cycles of one GEMM of the batch
     cycles = t.total_s * clock
     peak = unit.macs_per_cycle(a_format, b_format)
-    return (t.plan, (t.fixed_s + t.sm_s) * clock, max(t.dram_s, t.l2_s) * clock, cycles,
-            float(m) * n * k / (peak * cycles), f"{t.label} ({t.bound}-bound)", t.bound)
+    # compute: the SMs' busy time; memory: the slower of DRAM and L2; cycles adds launch and fill
+    return (t.plan, t.sm_s * clock, max(t.dram_s, t.l2_s) * clock, cycles,
+            float(m) * n * k / (peak * cycles), f"{t.label} ({t.bound}-bound)")
 
 
 def _sm_gemm(m, n, k, target, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits, name,
              repeats, fractions, concurrent, promote_k=None) -> OpResult:
     batch = max(1, min(math.ceil(round(concurrent, 9)), math.ceil(repeats)))
     if isinstance(target, Accelerator) and unit.timing is not None:
-        plan, compute, memory, cycles, utilization, mapping, _ = _sm_kernel(
+        plan, compute, memory, cycles, utilization, mapping = _sm_kernel(
             m, n, k, target, unit, a_format, b_format, a_bits, b_bits, out_bits, fractions, batch, promote_k)
     else:
         plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch)
