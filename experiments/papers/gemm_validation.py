@@ -4,7 +4,9 @@
 measured and predicted TFLOPS, the relative error, the bound and the tiling the model
 chose), ``gemm_validation.png`` (predicted against measured) and
 ``gemm_validation_summary.md`` (the error table, the share within 15 %, and the GEMMs
-outside it by name). The measurements and their sources are in
+outside it by name, the sensitivity to the estimated timing figures, and the end-to-end
+prefill/decode comparison of :mod:`experiments.papers.serving_validation`, whose rows also go to
+``gemm_validation_serving.csv``). The measurements and their sources are in
 ``experiments/papers/data/gemm_measurements.yaml``; the designs they run on
 (``arch/data/accelerators/h800.yaml``) are built from the GPUs' published configuration,
 and nothing in them is fitted to these figures.
@@ -25,6 +27,7 @@ import pandas as pd  # noqa: E402
 from arch import Accelerator, load_accelerator  # noqa: E402
 from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
+from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
 from sim import simulate_gemm  # noqa: E402
 
@@ -168,6 +171,9 @@ def reproduce(out_dir: Path) -> list[Path]:
     paths = [out_dir / "gemm_validation.csv"]
     table.to_csv(paths[0], index=False)
     paths.append(_plot(table, out_dir / "gemm_validation.png"))
+    serving = serving_validation.results()
+    paths.append(out_dir / "gemm_validation_serving.csv")
+    serving.to_csv(paths[-1], index=False)
     paths.append(out_dir / "gemm_validation_summary.md")
-    paths[-1].write_text(_summary(table, sensitivity()))
+    paths[-1].write_text(_summary(table, sensitivity()) + "\n" + serving_validation.summary(serving))
     return paths

@@ -62,3 +62,28 @@ def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
     assert "Within 15%: 11 of 28" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
+
+
+def test_end_to_end_runs_have_sources_and_pinned_predictions():
+    from experiments.papers import serving_validation
+
+    table = serving_validation.results().set_index("run")
+    assert len(table) == 6 and table.source.str.contains("TensorRT-LLM").all()
+    # Prefill latency at batch 1: the model has no serving runtime, so it is faster than measured.
+    assert table.loc["ttft_in128", "predicted"] == pytest.approx(3.0496, abs=5e-4)
+    assert table.loc["ttft_in2048", "error"] < 0
+    # Static-batch throughput (one prefill, then decode steps at the mean context).
+    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.48, abs=0.05)
+    assert table.loc["tput_128_128", "error"] == pytest.approx(0.2725, abs=5e-4)
+
+
+def test_an_unknown_serving_metric_is_one_clear_error(tmp_path):
+    from arch import ConfigError
+    from experiments.papers import serving_validation
+
+    bad = tmp_path / "runs.yaml"
+    bad.write_text("schema_version: 1\nruns:\n"
+                   "  - {name: x, design: h800, model: llama-2-7b, format: fp8_e4m3fn,\n"
+                   "     batch: 1, input_len: 8, output_len: 1, metric: joules, measured: 1, source: s}\n")
+    with pytest.raises(ConfigError, match="metric: must be one of first_token_ms, output_tokens_per_s"):
+        serving_validation.load_runs(bad)
