@@ -98,8 +98,9 @@ def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_for
     clock = target.clock_hz / batch  # cycles of one GEMM of the batch
     cycles = t.total_s * clock
     peak = unit.macs_per_cycle(a_format, b_format)
-    # compute: the SMs' busy time; memory: the slower of DRAM and L2; cycles adds launch and fill
-    return (t.plan, t.sm_s * clock, max(t.dram_s, t.l2_s) * clock, cycles,
+    # Launch and fill delay both the SMs' work and the memory traffic: each side carries them, so
+    # cycles = max(compute, memory) here and in the event-driven engine alike.
+    return (t.plan, (t.fixed_s + t.sm_s) * clock, (t.fixed_s + max(t.dram_s, t.l2_s)) * clock, cycles,
             float(m) * n * k / (peak * cycles), f"{t.label} ({t.bound}-bound)")
 
 

@@ -132,3 +132,17 @@ def test_time_gemm_needs_declared_timing():
 def test_kernel_timing_validates(field, value, message):
     with pytest.raises(FieldError, match=message):
         replace(TIMING, **{field: value})
+
+
+def test_event_engine_keeps_launch_and_fill_of_kernel_timed_ops():
+    from arch import load_design
+    from arch.workloads import expand
+    from sim import simulate
+
+    h800 = load_design("h800")
+    w = expand("llama-2-7b", "decode", batch=8, context=512, weight_format="fp8_e4m3fn",
+               activation_format="fp8_e4m3fn", kv_format="fp8_e4m3fn", scope="layer")
+    analytic, event = simulate(h800, w), simulate(h800, w, fidelity="event")
+    assert event.cycles == pytest.approx(analytic.cycles, rel=0.02)
+    for op in analytic.ops:
+        assert op.cycles == max(op.compute_cycles, op.memory_cycles) or "vector" in op.mapping
