@@ -6,8 +6,10 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
 - **launch and drain** (``launch_ns``) and the **pipeline fill** of the first K loop (the
   first TMA loads come from DRAM before the first MMA: ``dram_latency_ns``), once a kernel;
 - per tile, the **epilogue** (the FP32 accumulators converted and staged through shared memory,
-  ``smem_bytes_per_cycle``) and one **L2 round trip** between K loops (``l2_latency_ns``:
-  the tile's scale loads and output store); the MMAs wait for both;
+  ``smem_bytes_per_cycle``) and two **L2 round trips** between K loops (``l2_latency_ns``): the
+  output's TMA store is waited for, then the next tile's weight scales are loaded, before its
+  MMAs start (DeepGEMM's ``fp8_gemm.cuh`` at commit 989c9e3: ``tma_store_wait<0>`` and the
+  ``__ldg`` of ``scales_b`` ahead of a named barrier of the math warps);
 - **two-level accumulation** where block scales are applied outside the MMA (Hopper's wgmma has
   no scaled kind; DeepGEMM promotes the FP32 partial sums on CUDA cores every ``promote_k``
   elements of K): ``rows x tile_n`` FMAs per promotion on ``fma_lanes_per_sm`` lanes, hidden
@@ -110,7 +112,8 @@ def _load_cycles(tile_l2_bytes: float, core: SmTensorCore) -> float:
 def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind) -> KernelTime:
     t: KernelTiming = core.timing
     rows = plan.tile_m // plan.cta_group
-    epilogue = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle + t.l2_latency_ns * 1e-9 * clock_hz
+    round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
+    epilogue = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle + round_trips
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, t.multicast)

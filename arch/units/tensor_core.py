@@ -105,10 +105,10 @@ class KernelTiming:
 
     ``launch_ns``: grid launch to the first instruction plus the drain after the last store;
     ``dram_latency_ns``: the first operand load of the K loop (pipeline fill);
-    ``l2_latency_ns``: the round trip each tile waits on between its K loops (its scale loads
-    and output store); ``l2_bytes_per_cycle``: L2-to-SM bandwidth of the whole GPU at the core
-    clock; ``smem_bytes_per_cycle``: one SM's shared-memory bandwidth (the epilogue stages the
-    output tile through it); ``fma_lanes_per_sm``: FP32 FMA lanes of one SM (block scales
+    ``l2_latency_ns``: one L2 round trip (a tile waits on two between its K loops: its output
+    store and the next tile's scale loads); ``l2_bytes_per_cycle``: L2-to-SM bandwidth of the
+    whole GPU at the core clock; ``smem_bytes_per_cycle``: one SM's shared-memory bandwidth (the
+    epilogue stages the output tile through it); ``fma_lanes_per_sm``: FP32 FMA lanes of one SM (block scales
     applied outside the MMA are promoted there); ``multicast``: CTAs one TMA load of a shared
     operand reaches (a cluster). Each figure's source is in the design file.
     """

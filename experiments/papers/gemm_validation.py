@@ -137,12 +137,12 @@ def _plot(table: pd.DataFrame, path: Path) -> Path:
 _MECHANISMS = (
     "The model (sim/gpu_kernel.py, figures and sources in arch/data/accelerators/h800.yaml) times the "
     "whole kernel: MMA issue at the sustained rate (80 %, AttAcc's derate), tiles in waves over the "
-    "SMs, launch and pipeline fill, a per-tile epilogue (output staged through shared memory) and L2 "
-    "round trip, DeepGEMM's CUDA-core promotion every 128 of K (exposed with one consumer warpgroup; "
-    "two FP32 copies of the tile in the register file), L2-to-SM traffic with a two-CTA TMA multicast "
-    "(at most a 1/132 share per SM), and DRAM traffic at 85 % of peak. The tiling is the candidate "
-    "with the least total time. No figure is fitted to these measurements; the estimated ones are "
-    "varied below.")
+    "SMs, launch and pipeline fill, a per-tile epilogue (output staged through shared memory) and two "
+    "L2 round trips (store completion, next scales), DeepGEMM's CUDA-core promotion every 128 of K "
+    "(exposed with one consumer warpgroup; two FP32 copies of the tile in the register file), L2-to-SM "
+    "traffic with a two-CTA TMA multicast (at most a 1/132 share per SM), and DRAM traffic at 85 % of "
+    "peak. The tiling is the candidate with the least total time. No figure is fitted to these "
+    "measurements; the estimated ones are varied below.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:

@@ -38,11 +38,11 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     assert int(table.within.sum()) == 11
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
-    assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1521.87, abs=0.05)
+    assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1516.83, abs=0.05)
     stream = row.loc[("normal", 1, 64, 7168, 16384)]  # weight streaming at 85 % of 3.35 TB/s
     assert stream.bound == "hbm" and stream.predicted_tflops == pytest.approx(349.14, abs=0.05)
     masked = row.loc[("masked", 1, 1024, 7168, 2048)]  # the model's worst over-prediction class
-    assert not masked.within and masked.error == pytest.approx(0.4296, abs=5e-4)
+    assert not masked.within and masked.error == pytest.approx(0.3928, abs=5e-4)
     assert set(table.bound) <= {"compute", "hbm", "l2", "latency"}
 
 
@@ -70,11 +70,11 @@ def test_end_to_end_runs_have_sources_and_pinned_predictions():
     table = serving_validation.results().set_index("run")
     assert len(table) == 6 and table.source.str.contains("TensorRT-LLM").all()
     # Prefill latency at batch 1: the model has no serving runtime, so it is faster than measured.
-    assert table.loc["ttft_in128", "predicted"] == pytest.approx(3.0496, abs=5e-4)
+    assert table.loc["ttft_in128", "predicted"] == pytest.approx(3.0574, abs=5e-4)
     assert table.loc["ttft_in2048", "error"] < 0
     # Static-batch throughput (one prefill, then decode steps at the mean context).
-    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.48, abs=0.05)
-    assert table.loc["tput_128_128", "error"] == pytest.approx(0.2725, abs=5e-4)
+    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.07, abs=0.05)
+    assert table.loc["tput_128_128", "error"] == pytest.approx(0.2687, abs=5e-4)
 
 
 def test_an_unknown_serving_metric_is_one_clear_error(tmp_path):
