@@ -22,6 +22,7 @@ from numerics import SCHEMES
 
 from .energy import energy_by_component
 from .geometry import Geometry, geometry
+from .gpu_kernel import time_gemm
 from .mapping import ceil_div, compute_cycles
 from .result import OpResult, WorkloadResult
 from .tensor_core import TilePlan, plan_gemm
@@ -79,30 +80,59 @@ def sm_actions(unit: SmTensorCore, plan: TilePlan, m: int, n: int, k: int, a_for
     return actions
 
 
+def _sm_traffic(target: Accelerator, plan: TilePlan, m, n, k, a_bits, b_bits, out_bits, fractions) -> Traffic:
+    return gemm_traffic(m, n, k, a_bits, b_bits, out_bits, *plan.out_tile, "os", 1,
+                        target.weight_buffer.size_bytes, target.input_buffer.size_bytes, *fractions)
+
+
+def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits,
+               fractions, batch, promote_k):
+    """(plan, compute cycles, memory cycles, cycles, utilization, mapping) of one GEMM of a batch
+    timed as a whole kernel (:mod:`sim.gpu_kernel`)."""
+    def dram_s(plan: TilePlan) -> float:
+        traffic = _sm_traffic(target, plan, m, n, k, a_bits, b_bits, out_bits, fractions)
+        return batch * traffic.dram_bytes / target.dram_bytes_per_cycle / target.clock_hz
+
+    t = time_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, out_bits, target.clock_hz, dram_s,
+                  batch, promote_k)
+    clock = target.clock_hz / batch  # cycles of one GEMM of the batch
+    cycles = t.total_s * clock
+    peak = unit.macs_per_cycle(a_format, b_format)
+    # Launch and fill delay both the SMs' work and the memory traffic: each side carries them, so
+    # cycles = max(compute, memory) here and in the event-driven engine alike.
+    return (t.plan, (t.fixed_s + t.sm_s) * clock, (t.fixed_s + max(t.dram_s, t.l2_s)) * clock, cycles,
+            float(m) * n * k / (peak * cycles), f"{t.label} ({t.bound}-bound)")
+
+
 def _sm_gemm(m, n, k, target, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits, name,
-             repeats, fractions, concurrent) -> OpResult:
+             repeats, fractions, concurrent, promote_k=None) -> OpResult:
     batch = max(1, min(math.ceil(round(concurrent, 9)), math.ceil(repeats)))
-    plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch)
+    if isinstance(target, Accelerator) and unit.timing is not None:
+        plan, compute, memory, cycles, utilization, mapping = _sm_kernel(
+            m, n, k, target, unit, a_format, b_format, a_bits, b_bits, out_bits, fractions, batch, promote_k)
+    else:
+        plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch)
+        compute, utilization, mapping = plan.compute_cycles / batch, plan.utilization, plan.label
     macs, actions = float(m) * n * k, _scaled(sm_actions(unit, plan, m, n, k, a_format, b_format), 1 / batch)
-    compute = plan.compute_cycles / batch  # per GEMM, the batch sharing the SMs
     if not isinstance(target, Accelerator):
         return OpResult(name, round(compute * repeats), 0, round(compute * repeats), macs * repeats,
-                        plan.utilization, 0.0, repeats, _scaled(actions, repeats), {}, plan.label)
-    traffic = gemm_traffic(m, n, k, a_bits, b_bits, out_bits, *plan.out_tile, "os", 1,
-                           target.weight_buffer.size_bytes, target.input_buffer.size_bytes, *fractions)
-    memory = math.ceil(traffic.dram_bytes / target.dram_bytes_per_cycle)
+                        utilization, 0.0, repeats, _scaled(actions, repeats), {}, mapping)
+    traffic = _sm_traffic(target, plan, m, n, k, a_bits, b_bits, out_bits, fractions)
+    if unit.timing is None:
+        memory = math.ceil(traffic.dram_bytes / target.dram_bytes_per_cycle)
+        cycles = max(compute, memory)
     actions = _scaled(actions | memory_actions(target, traffic), repeats)
     energy = energy_by_component(actions, target.energy, target.price_aliases)
-    cycles = round(max(compute, memory) * repeats)
-    return OpResult(name, round(compute * repeats), round(memory * repeats), cycles, macs * repeats,
-                    plan.utilization, traffic.dram_bytes * repeats, repeats, actions, energy, plan.label)
+    return OpResult(name, round(compute * repeats), round(memory * repeats), round(cycles * repeats),
+                    macs * repeats, utilization, traffic.dram_bytes * repeats, repeats, actions, energy,
+                    mapping)
 
 
 def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits: float = 16,
                   out_bits: float = 16, b_format: str = "fp16", name: str = "gemm",
                   repeats: float = 1.0, a_format: str | None = None, a_dram_fraction: float = 1.0,
                   out_dram_fraction: float = 1.0, concurrent: float = 1.0,
-                  quantize_a: bool = True) -> OpResult:
+                  quantize_a: bool = True, promote_k: int | None = None) -> OpResult:
     """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times.
 
     ``a_format`` is the A operand's format where the unit's rate depends on the pair (MX and
@@ -111,11 +141,13 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
     ``concurrent`` of the repeats are independent GEMMs that may share a GPU's SMs (heads,
     experts); other units run repeats one after another. ``quantize_a``: an MX core charges its
     activation quantizer per A element (False where the workload has quantize ops of its own).
+    ``promote_k``: on a GPU whose MMA kind applies no block scales, the K elements between the
+    kernel's CUDA-core promotions of partial sums (DeepGEMM's FP8 GEMMs: 128); None for none.
     """
     unit = target.unit if isinstance(target, Accelerator) else target
     if isinstance(unit, SmTensorCore):
         return _sm_gemm(m, n, k, target, unit, a_format or b_format, b_format, a_bits, b_bits, out_bits,
-                        name, repeats, (a_dram_fraction, out_dram_fraction), concurrent)
+                        name, repeats, (a_dram_fraction, out_dram_fraction), concurrent, promote_k)
     geo = geometry(unit, b_format, b_bits, k, a_format)
     compute = compute_cycles(m, n, k, geo.rows, geo.cols, geo.dataflow, geo.dot_width,
                              geo.cycles_per_step, geo.pipeline_depth, geo.overhead_per_fold)

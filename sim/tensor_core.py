@@ -35,7 +35,7 @@ from numerics import FORMATS, get_format, get_scheme
 
 from .mapping import ceil_div
 
-__all__ = ["TilePlan", "element_bits", "plan_gemm"]
+__all__ = ["TilePlan", "element_bits", "feasible_plans", "plan_gemm"]
 
 _STAGE_ROW_BITS = 1024  # one 128-byte swizzled row per operand per stage (TMA 128B swizzle)
 _ACC_BYTES = 4  # FP32 accumulators
@@ -113,15 +113,9 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
                     float(m) * n * k * batch / peak)
 
 
-def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
-              a_bits: float, b_bits: float, batch: int = 1) -> TilePlan:
-    """The fastest feasible tiling of ``batch`` independent ``out[m, n] = A[m, k] @ B[k, n]``.
-
-    The GEMMs of a batch (attention heads, active experts) share the SMs: their tiles are
-    pooled into waves; cycles, tiles and issued MACs cover the whole batch. ``a_bits`` and
-    ``b_bits`` are storage bits per element including block scales (they size the
-    shared-memory stages). ValueError when the pair has no kind or no tile fits.
-    """
+def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
+                   a_bits: float, b_bits: float, batch: int = 1) -> list[TilePlan]:
+    """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`); ValueError if none."""
     kind = core.kind(a_format, b_format)
     tile_k = _tile_k(kind, a_format, b_format)
     orientations = [(m, n, a_bits, b_bits, False)] + ([(n, m, b_bits, a_bits, True)] if core.swap_ab else [])
@@ -130,4 +124,19 @@ def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     if not plans:
         raise ValueError(f"no {kind.name} tile fits {core.smem_bytes_per_sm} B of shared memory "
                          f"and {core.accumulator_bytes_per_sm} B of accumulator storage per SM")
+    return plans
+
+
+def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
+              a_bits: float, b_bits: float, batch: int = 1) -> TilePlan:
+    """The fastest feasible tiling of ``batch`` independent ``out[m, n] = A[m, k] @ B[k, n]``.
+
+    The GEMMs of a batch (attention heads, active experts) share the SMs: their tiles are
+    pooled into waves; cycles, tiles and issued MACs cover the whole batch. ``a_bits`` and
+    ``b_bits`` are storage bits per element including block scales (they size the
+    shared-memory stages). ValueError when the pair has no kind or no tile fits. Fastest
+    here means the fewest MMA cycles; :func:`sim.gpu_kernel.time_gemm` ranks the same
+    candidates by whole-kernel time where the core declares its kernel timing.
+    """
+    plans = feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch)
     return min(plans, key=lambda p: (p.compute_cycles, -p.tile_m * p.tile_n, p.swapped, p.cta_group))

@@ -5,7 +5,7 @@ from .fpga_lut import LUT_DESIGNS, FitReport, LutAccelerator, LutUnit, fit, load
 from .logic_pim import PIM_LOCATIONS, PimUnit
 from .mma_kinds import KIND_TABLES, KindTable, MmaKind, load_kinds
 from .systolic import DATAFLOWS, SystolicArray
-from .tensor_core import ACCUMULATORS, MXTensorCore, SmTensorCore
+from .tensor_core import ACCUMULATORS, KernelTiming, MXTensorCore, SmTensorCore
 from .vector import VectorUnit
 from .xpu import Link, Xpu
 
@@ -20,6 +20,7 @@ __all__ = [
     "WEIGHT_TYPES",
     "BitSerialArray",
     "FitReport",
+    "KernelTiming",
     "KindTable",
     "Link",
     "LutAccelerator",

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from numerics import FORMATS, SCHEMES, get_scheme
 
-from ..config import FieldError, check
+from ..config import FieldError, check, finite_positive, positive_int
 from .mma_kinds import KindTable, MmaKind, load_kinds
 from .systolic import check_positive_int
 
@@ -100,6 +100,37 @@ class MXTensorCore:
 
 
 @dataclass(frozen=True)
+class KernelTiming:
+    """What a GEMM kernel costs on a GPU beyond its MMAs, for :mod:`sim.gpu_kernel`.
+
+    ``launch_ns``: grid launch to the first instruction plus the drain after the last store;
+    ``dram_latency_ns``: the first operand load of the K loop (pipeline fill);
+    ``l2_latency_ns``: one L2 round trip (a tile waits on two between its K loops: its output
+    store and the next tile's scale loads); ``l2_bytes_per_cycle``: L2-to-SM bandwidth of the
+    whole GPU at the core clock; ``smem_bytes_per_cycle``: one SM's shared-memory bandwidth (the
+    epilogue stages the output tile through it); ``fma_lanes_per_sm``: FP32 FMA lanes of one SM (block scales
+    applied outside the MMA are promoted there); ``multicast``: CTAs one TMA load of a shared
+    operand reaches (a cluster). Each figure's source is in the design file.
+    """
+
+    launch_ns: float
+    dram_latency_ns: float
+    l2_latency_ns: float
+    l2_bytes_per_cycle: float
+    smem_bytes_per_cycle: int
+    fma_lanes_per_sm: int
+    multicast: int
+    source: str
+
+    def __post_init__(self):
+        for name in ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle"):
+            finite_positive(getattr(self, name), name, 1e9)
+        for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast"):
+            positive_int(getattr(self, name), name, 1 << 16)
+        check(bool(self.source.strip()), "source", "must cite where the figures come from")
+
+
+@dataclass(frozen=True)
 class SmTensorCore:
     """A GPU's tensor cores as the hardware runs them: ``sms`` SMs issuing MMA instructions.
 
@@ -125,6 +156,7 @@ class SmTensorCore:
     compute_efficiency: float = 1.0
     swap_ab: bool = True  # kernels may run out^T = B^T A^T to put a skinny M on the MMA's N side
     component: str = "tc"
+    timing: KernelTiming | None = None  # None: MMA issue and DRAM traffic only (sim.tensor_core)
     source: str = ""
 
     def __post_init__(self):

@@ -4,7 +4,9 @@
 measured and predicted TFLOPS, the relative error, the bound and the tiling the model
 chose), ``gemm_validation.png`` (predicted against measured) and
 ``gemm_validation_summary.md`` (the error table, the share within 15 %, and the GEMMs
-outside it by name). The measurements and their sources are in
+outside it by name, the sensitivity to the estimated timing figures, and the end-to-end
+prefill/decode comparison of :mod:`experiments.papers.serving_validation`, whose rows also go to
+``gemm_validation_serving.csv``). The measurements and their sources are in
 ``experiments/papers/data/gemm_measurements.yaml``; the designs they run on
 (``arch/data/accelerators/h800.yaml``) are built from the GPUs' published configuration,
 and nothing in them is fitted to these figures.
@@ -12,7 +14,8 @@ and nothing in them is fitted to these figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -21,9 +24,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from arch import load_accelerator  # noqa: E402
+from arch import Accelerator, load_accelerator  # noqa: E402
 from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
+from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
 from sim import simulate_gemm  # noqa: E402
 
@@ -71,21 +75,48 @@ def _bits(fmt: str, scale_block: int) -> float:
     return format_bits(fmt) + 32 / scale_block
 
 
-def predict(s: MeasurementSet, g: MeasuredGemm) -> dict:
-    """One measured GEMM against the model: a row of :data:`COLUMNS`."""
-    acc = load_accelerator(s.design)
+def _bound(mapping: str) -> str:
+    """The kernel-time model's limiting term, which :mod:`sim.gpu_kernel` ends its label with."""
+    found = re.search(r"\((\w+)-bound\)$", mapping)
+    return found.group(1) if found else "unknown"
+
+
+def predict(s: MeasurementSet, g: MeasuredGemm, acc: Accelerator | None = None) -> dict:
+    """One measured GEMM on ``acc`` (default: the set's design): a row of :data:`COLUMNS`."""
+    acc = acc or load_accelerator(s.design)
     op = simulate_gemm(g.m, g.n, g.k, acc, a_format=s.a_format, b_format=s.b_format,
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
-                       out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups)
+                       out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups,
+                       promote_k=s.a_scale_block)
     predicted = 2.0 * g.m * g.n * g.k * g.groups / (op.cycles / acc.clock_hz) / 1e12
     error = predicted / g.tflops - 1
     return {"set": s.name, "table": g.table, "groups": g.groups, "m": g.m, "n": g.n, "k": g.k,
             "measured_tflops": g.tflops, "predicted_tflops": predicted, "error": error,
-            "within": abs(error) <= TOLERANCE, "bound": op.bound, "mapping": op.mapping}
+            "within": abs(error) <= TOLERANCE, "bound": _bound(op.mapping), "mapping": op.mapping}
 
 
 def results(path: Path = MEASUREMENTS) -> pd.DataFrame:
     return pd.DataFrame([predict(s, g) for s in load_sets(path) for g in s.gemms], columns=COLUMNS)
+
+
+# The kernel-timing figures the design file marks as estimates; the summary reports how the
+# count within the tolerance moves when each is halved or doubled.
+ESTIMATES = ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle")
+
+
+def sensitivity(path: Path = MEASUREMENTS, factors: tuple[float, ...] = (0.5, 2.0)) -> pd.DataFrame:
+    """GEMMs within the tolerance with each estimated timing figure scaled by each factor."""
+    rows = []
+    for s in load_sets(path):
+        acc = load_accelerator(s.design)
+        timing = acc.unit.timing
+        for name, factor in ((n, f) for n in ESTIMATES for f in factors if timing is not None):
+            varied = replace(timing, **{name: getattr(timing, name) * factor})
+            scaled = replace(acc, unit=replace(acc.unit, timing=varied))
+            within = sum(predict(s, g, scaled)["within"] for g in s.gemms)
+            rows.append({"set": s.name, "figure": name, "factor": factor, "within": within,
+                         "of": len(s.gemms)})
+    return pd.DataFrame(rows, columns=["set", "figure", "factor", "within", "of"])
 
 
 def _plot(table: pd.DataFrame, path: Path) -> Path:
@@ -103,22 +134,34 @@ def _plot(table: pd.DataFrame, path: Path) -> Path:
     return save_png(fig, path, dpi=110)
 
 
-def _summary(table: pd.DataFrame) -> str:
+_MECHANISMS = (
+    "The model (sim/gpu_kernel.py, figures and sources in arch/data/accelerators/h800.yaml) times the "
+    "whole kernel: MMA issue at the sustained rate (80 %, AttAcc's derate), tiles in waves over the "
+    "SMs, launch and pipeline fill, a per-tile epilogue (output staged through shared memory) and two "
+    "L2 round trips (store completion, next scales), DeepGEMM's CUDA-core promotion every 128 of K "
+    "(exposed with one consumer warpgroup; two FP32 copies of the tile in the register file), L2-to-SM "
+    "traffic with a two-CTA TMA multicast (at most a 1/132 share per SM), and DRAM traffic at 85 % of "
+    "peak. The tiling is the candidate with the least total time. No figure is fitted to these "
+    "measurements; the estimated ones are varied below.")
+
+
+def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:
     sources = {s.name: s.source for s in load_sets()}
-    shown = table.assign(error=table.error.map(lambda e: f"{e:+.1%}"),
-                         predicted_tflops=table.predicted_tflops.round(0))
+    shown = table.drop(columns=["mapping"]).assign(
+        error=table.error.map(lambda e: f"{e:+.1%}"), predicted_tflops=table.predicted_tflops.round(0))
     outside = table[~table.within]
     lines = ["# GEMM throughput: predicted vs measured", "",
              *[f"- `{name}`: {src}" for name, src in sources.items()], "",
-             f"Within {TOLERANCE:.0%}: {int(table.within.sum())} of {len(table)} GEMMs.", "",
-             shown.drop(columns=["within"]).to_markdown(index=False), "",
+             f"Within {TOLERANCE:.0%}: {int(table.within.sum())} of {len(table)} GEMMs "
+             f"(the goal is {0.8:.0%} of them).", "",
+             shown.to_markdown(index=False), "", _MECHANISMS, "",
              f"## Outside {TOLERANCE:.0%}", ""]
     lines += [f"- {r.set} {r.table} {r.groups} x {r.m}x{r.n}x{r.k}: {r.error:+.1%} "
               f"({r.bound}-bound in the model)" for r in outside.itertuples()]
-    lines += ["", "The model counts tiles, waves, shared-memory stages, DRAM traffic at a sustained 85 % of "
-              "peak and MMA issue at 80 % (AttAcc's derates). It leaves out per-tile pipeline fill and "
-              "epilogue time, L2 bandwidth, the CUDA-core promotion of DeepGEMM's fine-grained scales, "
-              "and kernel launch time; positive errors (the model faster than the GPU) point there.", ""]
+    lines += ["", "## Sensitivity to the estimated figures", "",
+              sens.to_markdown(index=False) if len(sens) else "(no design with kernel timing)", "",
+              "## Tilings the model chose", "",
+              *[f"- {r.m}x{r.n}x{r.k} ({r.groups} groups): {r.mapping}" for r in table.itertuples()], ""]
     return "\n".join(lines)
 
 
@@ -128,6 +171,9 @@ def reproduce(out_dir: Path) -> list[Path]:
     paths = [out_dir / "gemm_validation.csv"]
     table.to_csv(paths[0], index=False)
     paths.append(_plot(table, out_dir / "gemm_validation.png"))
+    serving = serving_validation.results()
+    paths.append(out_dir / "gemm_validation_serving.csv")
+    serving.to_csv(paths[-1], index=False)
     paths.append(out_dir / "gemm_validation_summary.md")
-    paths[-1].write_text(_summary(table))
+    paths[-1].write_text(_summary(table, sensitivity()) + "\n" + serving_validation.summary(serving))
     return paths

@@ -1,0 +1,152 @@
+"""Whole-kernel time of a GEMM on a GPU: MMA issue plus what real kernels pay around it.
+
+:mod:`sim.tensor_core` counts the MMA cycles of a tiling. A kernel also pays, and this
+module adds, each from a sourced constant of the design (:class:`arch.units.KernelTiming`):
+
+- **launch and drain** (``launch_ns``) and the **pipeline fill** of the first K loop (the
+  first TMA loads come from DRAM before the first MMA: ``dram_latency_ns``), once a kernel;
+- per tile, the **epilogue** (the FP32 accumulators converted and staged through shared memory,
+  ``smem_bytes_per_cycle``) and two **L2 round trips** between K loops (``l2_latency_ns``): the
+  output's TMA store is waited for, then the next tile's weight scales are loaded, before its
+  MMAs start (DeepGEMM's ``fp8_gemm.cuh`` at commit 989c9e3: ``tma_store_wait<0>`` and the
+  ``__ldg`` of ``scales_b`` ahead of a named barrier of the math warps);
+- **two-level accumulation** where block scales are applied outside the MMA (Hopper's wgmma has
+  no scaled kind; DeepGEMM promotes the FP32 partial sums on CUDA cores every ``promote_k``
+  elements of K): ``rows x tile_n`` FMAs per promotion on ``fma_lanes_per_sm`` lanes, hidden
+  behind the other warpgroup's MMAs when the tile has two consumer warpgroups, exposed when one;
+  promoting also holds a second FP32 copy of the tile, so the accumulator storage must fit two;
+- **L2-to-SM traffic**: every tile reads its rows of A and columns of B through L2, the larger of
+  the two shared by a TMA multicast cluster (``multicast``), at ``l2_bytes_per_cycle`` for the
+  GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
+  operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth);
+- **DRAM traffic** at the achievable bandwidth (the design's DRAM efficiency).
+
+``total = launch + fill + max(SM time, DRAM time, L2 time)``, SM time being ``waves x (max(MMA +
+exposed promotion, operand load) + epilogue)`` per tile. The tiling is the feasible candidate of
+:func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick.
+``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
+launch and fill alone exceed it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from arch.units import KernelTiming, SmTensorCore
+
+from .mapping import ceil_div
+from .tensor_core import TilePlan, feasible_plans
+
+__all__ = ["KernelTime", "time_gemm"]
+
+
+@dataclass(frozen=True)
+class KernelTime:
+    """Seconds of one kernel (a batch of GEMMs sharing the SMs) by mechanism."""
+
+    plan: TilePlan
+    launch_s: float
+    fill_s: float
+    mma_s: float
+    promotion_s: float
+    epilogue_s: float
+    dram_s: float
+    l2_s: float
+
+    @property
+    def sm_s(self) -> float:
+        return self.mma_s + self.promotion_s + self.epilogue_s
+
+    @property
+    def fixed_s(self) -> float:
+        return self.launch_s + self.fill_s
+
+    @property
+    def total_s(self) -> float:
+        return self.fixed_s + max(self.sm_s, self.dram_s, self.l2_s)
+
+    @property
+    def bound(self) -> str:
+        parts = {"compute": self.sm_s, "hbm": self.dram_s, "l2": self.l2_s}
+        top = max(parts, key=parts.get)
+        return "latency" if self.fixed_s >= parts[top] else top
+
+    @property
+    def label(self) -> str:
+        us = {name: 1e6 * getattr(self, f"{name}_s") for name in ("fixed", "mma", "promotion", "epilogue",
+                                                                   "dram", "l2")}
+        return self.plan.label + "; us: " + " ".join(f"{k} {v:.2f}" for k, v in us.items())
+
+
+def _operand_bits(plan: TilePlan, a_bits: float, b_bits: float) -> tuple[float, float]:
+    """Bits per element of the operand on the MMA's M side and on its N side."""
+    return (b_bits, a_bits) if plan.swapped else (a_bits, b_bits)
+
+
+def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multicast: int) -> float:
+    """L2 bytes read for one tile's K loop: the larger operand side shared by a multicast cluster."""
+    rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
+    per_k = sorted((plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8))
+    share = multicast if plan.tiles >= multicast else 1
+    return ceil_div(k, plan.tile_k) * plan.tile_k * (per_k[0] + per_k[1] / share)
+
+
+def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int | None, kind) -> float:
+    """Exposed CUDA-core cycles per tile of promoting partial sums (0 where the MMA scales)."""
+    if promote_k is None or kind.scale is not None:
+        return 0.0
+    rows = plan.tile_m // plan.cta_group
+    if rows >= 2 * kind.full_rate_m:  # two consumer warpgroups: one promotes while the other multiplies
+        return 0.0
+    promotions = math.ceil(ceil_div(k, plan.tile_k) * plan.tile_k / promote_k)
+    return promotions * rows * plan.tile_n / core.timing.fma_lanes_per_sm
+
+
+def _load_cycles(tile_l2_bytes: float, core: SmTensorCore) -> float:
+    """Cycles one SM needs for a tile's L2 reads at its ``1 / sms`` share of the L2 bandwidth."""
+    return tile_l2_bytes / (core.timing.l2_bytes_per_cycle / core.sms)
+
+
+def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind) -> KernelTime:
+    t: KernelTiming = core.timing
+    rows = plan.tile_m // plan.cta_group
+    round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
+    epilogue = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle + round_trips
+    mma = plan.tile_cycles / core.compute_efficiency
+    promotion = _promotion_cycles(plan, core, k, promote_k, kind)
+    tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, t.multicast)
+    stall = max(0.0, _load_cycles(tile_l2, core) - mma - promotion)  # the K loop waits on its loads
+    l2_s = plan.tiles * tile_l2 / (t.l2_bytes_per_cycle * clock_hz)
+    waves_s = plan.waves / clock_hz
+    return KernelTime(plan, t.launch_ns * 1e-9, t.dram_latency_ns * 1e-9, (mma + stall) * waves_s,
+                      promotion * waves_s, epilogue * waves_s, dram_s, l2_s)
+
+
+def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
+    """Whether the accumulator storage holds the MMA's FP32 tile and, when promoting, a second copy."""
+    copies = 2 if promote_k is not None and kind.scale is None else 1
+    return copies * (plan.tile_m // plan.cta_group) * plan.tile_n * 4 <= core.accumulator_bytes_per_sm
+
+
+def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str, a_bits: float,
+              b_bits: float, out_bits: float, clock_hz: float, dram_seconds: Callable[[TilePlan], float],
+              batch: int = 1, promote_k: int | None = None) -> KernelTime:
+    """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
+
+    ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth;
+    ``promote_k``: K elements between CUDA-core promotions where the operands carry block
+    scales the MMA kind does not apply (None: none). ValueError if the core has no timing.
+    """
+    if core.timing is None:
+        raise ValueError("this tensor core declares no kernel timing (unit.timing in its design)")
+    kind = core.kind(a_format, b_format)
+    plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch)
+             if _holds_promotion(p, core, promote_k, kind)]
+    if not plans:
+        raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
+                         f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
+    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram_seconds(p), promote_k, kind)
+             for p in plans]
+    return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))

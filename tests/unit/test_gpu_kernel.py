@@ -1,0 +1,148 @@
+"""Whole-kernel GEMM time on a GPU (sim.gpu_kernel): each mechanism moves the time it should."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from arch import FieldError, load_accelerator
+from sim import simulate_gemm
+from sim.gpu_kernel import time_gemm
+
+H800 = load_accelerator("h800")
+B200 = load_accelerator("b200")
+TIMING = H800.unit.timing
+CLOCK = H800.clock_hz
+
+
+def _time(m, n, k, core=H800.unit, promote_k=128, dram_s=0.0, fmt="fp8_e4m3fn", bits=8.25, batch=1):
+    return time_gemm(m, n, k, core, fmt, fmt, bits, bits, 16, CLOCK, lambda plan: dram_s, batch, promote_k)
+
+
+def _with(**figures):
+    return replace(H800.unit, timing=replace(TIMING, **figures))
+
+
+def test_h800_declares_sourced_kernel_timing():
+    assert TIMING is not None and "A100 white paper" in TIMING.source and "estimate" in TIMING.source
+    assert (TIMING.smem_bytes_per_cycle, TIMING.fma_lanes_per_sm, TIMING.multicast) == (128, 128, 2)
+
+
+def test_launch_and_fill_add_once_per_kernel():
+    base = _time(4096, 4096, 4096)
+    later = _time(4096, 4096, 4096, core=_with(launch_ns=TIMING.launch_ns + 1000))
+    assert later.plan == base.plan
+    assert later.total_s - base.total_s == pytest.approx(1e-6)
+    assert base.fixed_s == pytest.approx((TIMING.launch_ns + TIMING.dram_latency_ns) * 1e-9)
+
+
+def test_a_tiny_gemm_is_latency_bound():
+    t = _time(128, 128, 128)
+    assert t.bound == "latency" and t.total_s > t.fixed_s
+
+
+def test_promotion_is_exposed_with_one_consumer_warpgroup_only():
+    skinny = _time(64, 7168, 2048)  # 64 rows: one warpgroup, nothing to overlap the promotion with
+    rows = skinny.plan.tile_m // skinny.plan.cta_group
+    assert rows == 64
+    per_tile = math.ceil(2048 / 128) * 64 * skinny.plan.tile_n / 128  # FMAs on 128 lanes per promotion
+    assert skinny.promotion_s == pytest.approx(skinny.plan.waves * per_tile / CLOCK)
+    assert _time(64, 7168, 2048, promote_k=None).promotion_s == 0
+    big = _time(4096, 4096, 4096)
+    assert big.plan.tile_m >= 128 and big.promotion_s == 0  # two warpgroups: hidden
+
+
+def test_a_kind_that_applies_scales_promotes_nothing():
+    core = replace(B200.unit, timing=TIMING)
+    t = time_gemm(64, 7168, 2048, core, "mxfp8_e4m3", "mxfp8_e4m3", 8.25, 8.25, 16, CLOCK, lambda p: 0.0,
+                  promote_k=32)
+    assert t.promotion_s == 0
+
+
+def test_promotion_needs_room_for_two_accumulator_copies():
+    t = _time(4096, 4096, 4096)
+    assert 2 * t.plan.tile_m * t.plan.tile_n * 4 <= H800.unit.accumulator_bytes_per_sm
+    unscaled = _time(4096, 4096, 4096, promote_k=None)
+    assert unscaled.plan.tile_m * unscaled.plan.tile_n > t.plan.tile_m * t.plan.tile_n
+    tight = replace(H800.unit, accumulator_bytes_per_sm=64 * 8 * 4)  # one copy of 64x8 fits, two do not
+    with pytest.raises(ValueError, match="two FP32 copies"):
+        _time(256, 256, 256, core=tight)
+
+
+def test_multicast_shares_the_larger_operand_side_in_l2():
+    one = _time(4096, 4096, 4096, core=_with(multicast=1))
+    plan = one.plan
+    per_k = sorted((plan.tile_m, plan.tile_n))
+    k_padded = math.ceil(4096 / plan.tile_k) * plan.tile_k
+    assert one.l2_s == pytest.approx(plan.tiles * k_padded * (per_k[0] + per_k[1]) * 8.25 / 8
+                                     / (TIMING.l2_bytes_per_cycle * CLOCK))
+    shared = _time(4096, 4096, 4096, core=_with(multicast=2))
+    p2 = shared.plan
+    small, large = sorted((p2.tile_m, p2.tile_n))
+    k2 = math.ceil(4096 / p2.tile_k) * p2.tile_k
+    assert shared.l2_s == pytest.approx(p2.tiles * k2 * (small + large / 2) * 8.25 / 8
+                                        / (TIMING.l2_bytes_per_cycle * CLOCK))
+    assert shared.total_s < one.total_s
+
+
+def test_few_busy_sms_cannot_draw_the_whole_l2_bandwidth():
+    # A few tiles: each SM reads its K loop's operands at a 1/132 share, whatever the GPU total.
+    t = _time(64, 64, 65536, core=_with(multicast=1))
+    p = t.plan
+    assert p.tiles < 132 and p.waves == 1
+    load = 65536 * (p.tile_m + p.tile_n) * 8.25 / 8 / (TIMING.l2_bytes_per_cycle / 132)
+    assert load > p.tile_cycles / 0.8 + t.promotion_s * CLOCK  # the K loop waits on loads, not the MMAs
+    assert t.mma_s + t.promotion_s == pytest.approx(load / CLOCK)
+    assert t.l2_s < t.mma_s
+
+
+def test_dram_time_bounds_a_streaming_gemm():
+    t = _time(64, 7168, 16384, dram_s=1e-3)
+    assert t.bound == "hbm" and t.total_s == pytest.approx(t.fixed_s + 1e-3)
+
+
+def test_simulate_gemm_reports_kernel_time_and_keeps_compute_only_units_unchanged():
+    op = simulate_gemm(4096, 4096, 7168, H800, a_format="fp8_e4m3fn", b_format="fp8_e4m3fn", a_bits=8.25,
+                       b_bits=8.25, promote_k=128)
+    assert op.mapping.endswith("-bound)") and "fixed" in op.mapping
+    assert 0 < op.utilization < 0.8
+    bare = simulate_gemm(4096, 4096, 7168, H800.unit, a_format="fp8_e4m3fn", b_format="fp8_e4m3fn",
+                         a_bits=8.25, b_bits=8.25)
+    assert "fixed" not in bare.mapping  # a bare unit has no clock or DRAM: MMA cycles only
+    untimed = replace(H800, unit=replace(H800.unit, timing=None))
+    plain = simulate_gemm(4096, 4096, 7168, untimed, a_format="fp8_e4m3fn", b_format="fp8_e4m3fn",
+                          a_bits=8.25, b_bits=8.25)
+    assert plain.cycles == max(plain.compute_cycles, plain.memory_cycles)
+    assert op.cycles > plain.cycles  # the kernel's extra costs only ever add time
+
+
+def test_time_gemm_needs_declared_timing():
+    with pytest.raises(ValueError, match="declares no kernel timing"):
+        _time(128, 128, 128, core=B200.unit)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("launch_ns", 0, "launch_ns: must be positive, not 0"),
+    ("l2_bytes_per_cycle", float("inf"), "l2_bytes_per_cycle: must be a finite number"),
+    ("multicast", 0, "multicast: must be a positive integer, not 0"),
+    ("source", " ", "source: must cite where the figures come from"),
+])
+def test_kernel_timing_validates(field, value, message):
+    with pytest.raises(FieldError, match=message):
+        replace(TIMING, **{field: value})
+
+
+def test_event_engine_keeps_launch_and_fill_of_kernel_timed_ops():
+    from arch import load_design
+    from arch.workloads import expand
+    from sim import simulate
+
+    h800 = load_design("h800")
+    w = expand("llama-2-7b", "decode", batch=8, context=512, weight_format="fp8_e4m3fn",
+               activation_format="fp8_e4m3fn", kv_format="fp8_e4m3fn", scope="layer")
+    analytic, event = simulate(h800, w), simulate(h800, w, fidelity="event")
+    assert event.cycles == pytest.approx(analytic.cycles, rel=0.02)
+    for op in analytic.ops:
+        assert op.cycles == max(op.compute_cycles, op.memory_cycles) or "vector" in op.mapping
