@@ -12,7 +12,8 @@ Every family consumes the same expanded ops (:func:`arch.workloads.expand`) and 
 - accelerators (systolic, MX tensor core, bit-serial): :func:`sim.simulate_workload`, or
   :func:`sim.events.simulate_workload_events` at ``fidelity="event"``;
 - HBM + Logic-PIM/xPU systems: :func:`sim.pim.simulate_workload_pim` on one device (each op
-  placed by the roofline rule; cycles are nanoseconds);
+  placed by the roofline rule, attention and experts co-processed as the serving loop's
+  iterations are; cycles are nanoseconds);
 - FPGA LUT accelerators: :func:`sim.lut.simulate_lut`, LM head included (the LUT-LLM
   reproduction leaves it out, as the paper's latency does).
 
