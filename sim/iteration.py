@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from arch.support import check_supported
 from arch.workloads import Workload, expand
 
 from .pim import EXPERT_OPS, Group, System, Works, fused, groups_of, op_works, run_group, total, work_of_op
@@ -90,6 +91,7 @@ class Pricer:
     meet few token counts, and KV lengths up to the model's ``max_context``)."""
 
     def __init__(self, model, system: System):
+        check_supported(system.device, workload(model, "decode", 1, 1))  # the FP16 ops priced here
         self.model, self.system = model, system
         self._bound: dict[tuple[int, int, bool], tuple] = {}
         self._attention: dict[str, tuple[np.ndarray, np.ndarray]] = {}

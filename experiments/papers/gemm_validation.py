@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from arch import load_accelerator  # noqa: E402
+from arch import load_accelerator, unsupported  # noqa: E402
 from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
@@ -74,6 +74,9 @@ def _bits(fmt: str, scale_block: int) -> float:
 def predict(s: MeasurementSet, g: MeasuredGemm) -> dict:
     """One measured GEMM against the model: a row of :data:`COLUMNS`."""
     acc = load_accelerator(s.design)
+    reason = unsupported(acc, s.b_format, s.a_format, s.b_format)  # the one support check
+    if reason is not None:
+        raise ValueError(f"measurement set {s.name}: {reason}")
     op = simulate_gemm(g.m, g.n, g.k, acc, a_format=s.a_format, b_format=s.b_format,
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
                        out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups)
