@@ -122,8 +122,7 @@ class Pricer:
 
     def _attention_items(self, phase: str, contexts: tuple[int, ...]) -> np.ndarray:
         if phase not in self._attention:
-            size = self.model.max_context + 1
-            self._attention[phase] = (np.zeros((size, 6)), np.zeros(size, dtype=bool))
+            self._attention[phase] = _attention_table(self.model, phase, self.system.device.xpu)
         table, known = self._attention[phase]
         index = np.asarray(contexts, dtype=np.int64)
         for context in set(index[~known[index]].tolist()):
@@ -155,6 +154,14 @@ class Pricer:
         totals = sum(p[1] for p in parts)
         totals[-1] += reduces * link.allreduce_bytes(payload, system.devices)
         return IterationCost(time_s, totals)
+
+
+@functools.lru_cache(maxsize=64)
+def _attention_table(model, phase: str, xpu) -> tuple[np.ndarray, np.ndarray]:
+    """(works per KV length, which are filled) of one sequence's attention: shared by every
+    system with this xPU (the work depends on the device only through its L2/L1 tiles)."""
+    size = model.max_context + 1
+    return np.zeros((size, 6)), np.zeros(size, dtype=bool)
 
 
 @functools.lru_cache(maxsize=16)
