@@ -95,6 +95,7 @@ class Pricer:
         self.model, self.system = model, system
         self._bound: dict[tuple[int, int, bool], tuple] = {}
         self._attention: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._expert_ops: tuple | None = None
 
     def _token_bound(self, tokens: int, sequences: int, expected: bool) -> tuple:
         """(time, totals) of the linear ops and LM head (groups of one, scheduled as one stack)
@@ -133,10 +134,13 @@ class Pricer:
         return table[index]
 
     def _sampled_experts(self, tokens: int, rng: np.random.Generator) -> Works:
+        """Each MoE layer a group, its experts the items, with the tokens each one drew."""
         model = self.model
+        if self._expert_ops is None:  # the shapes of one expert's ops do not depend on its rows
+            ops = workload(model, "decode", 1, 1).gemm_ops
+            self._expert_ops = tuple(fused(op) for op in ops if op.name in EXPERT_OPS)
         counts = route_tokens(rng, tokens, model.experts, model.experts_per_token, model.moe_layers)
-        ops = [op for op in workload(model, "decode", tokens, 1).gemm_ops if op.name in EXPERT_OPS]
-        return total(op_works(fused(op), self.system.device, m=counts) for op in ops)
+        return total(op_works(op, self.system.device, m=counts) for op in self._expert_ops)
 
     def cost(self, batch: Batch, rng: np.random.Generator | None = None) -> IterationCost:
         """:func:`iteration_cost` of ``batch``."""
