@@ -19,6 +19,9 @@ Rules, per family:
   offline, so the workload's weight format is what they are quantized from);
 - systolic array: any format (its PEs are priced per MAC, whatever the width).
 
+Scope: whole-layer workloads (``scope="layer"``: norms, softmax, ... beside the GEMMs) need
+an accelerator with a ``vector_unit``; the PIM and LUT models price GEMM-level workloads only.
+
 :func:`unsupported` returns the reason as one line, or None; :func:`check_supported` raises
 it as a ``ValueError`` (``bitplane simulate`` exits 2 with it; a sweep skips and counts).
 """
@@ -30,6 +33,7 @@ from numerics.bitmod import resolve_types
 from numerics.formats import IntFormat
 
 from .accelerator import Accelerator
+from .hbm import HbmDevice
 from .units import BitSerialArray, MXTensorCore
 from .units.tensor_core import SmTensorCore
 
@@ -91,23 +95,42 @@ def _accelerator_reason(acc: Accelerator, weight_format: str, activation_format:
     return None
 
 
-def unsupported(design, weight_format: str, activation_format: str, kv_format: str) -> str | None:
-    """Why ``design`` cannot run these formats (one line), or None when it can."""
+def _scope_reason(design, scope: str) -> str | None:
+    """Why ``design`` cannot run a workload of ``scope`` (``gemm`` or ``layer``), or None."""
+    if scope == "gemm":
+        return None
+    if scope != "layer":
+        return f"scope must be one of gemm, layer, not {scope!r}"
+    if not isinstance(design, Accelerator):
+        family = "logic_pim" if isinstance(design, HbmDevice) else "fpga_lut"
+        return (f"{design.name} is {family}: its model prices GEMM-level workloads only "
+                "(scope 'gemm'; bitplane simulate --scope gemm)")
+    if design.vector_unit is None:
+        return (f"design {design.name!r} declares no vector_unit, so it cannot run a whole layer's "
+                "vector ops; add one or use scope 'gemm'")
+    return None
+
+
+def unsupported(design, weight_format: str, activation_format: str, kv_format: str,
+                scope: str = "gemm") -> str | None:
+    """Why ``design`` cannot run these formats at this workload ``scope`` (one line), or None."""
     for name in (weight_format, activation_format, kv_format):
         if name not in FORMATS and name not in SCHEMES:
             return f"unknown format {name!r}"
     if isinstance(design, Accelerator):
-        return _accelerator_reason(design, weight_format, activation_format, kv_format)
+        return (_accelerator_reason(design, weight_format, activation_format, kv_format)
+                or _scope_reason(design, scope))
     formats = dict.fromkeys((weight_format, activation_format, kv_format))
     wrong = [f for f in formats if f not in FLOAT_FORMATS]
     if wrong:
         return (f"{design.name} computes in {', '.join(FLOAT_FORMATS)}; "
                 f"not {', '.join(map(repr, wrong))}")
-    return None
+    return _scope_reason(design, scope)
 
 
 def check_supported(design, workload) -> None:
-    """Raise ``ValueError`` when ``design`` cannot run ``workload``'s formats."""
-    reason = unsupported(design, workload.weight_format, workload.activation_format, workload.kv_format)
+    """Raise ``ValueError`` when ``design`` cannot run ``workload``'s formats or scope."""
+    reason = unsupported(design, workload.weight_format, workload.activation_format, workload.kv_format,
+                         workload.scope)
     if reason is not None:
         raise ValueError(reason)

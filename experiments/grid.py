@@ -114,7 +114,7 @@ def _split(index: np.ndarray, axes: dict, design_axes: list[str]) -> tuple[np.nd
 
 
 def _supported(designs: _Side, workloads: _Side, d: np.ndarray, w: np.ndarray) -> np.ndarray:
-    triples = [(x.weight_format, x.activation_format, x.kv_format) for x in workloads.objects]
+    triples = [(x.weight_format, x.activation_format, x.kv_format, x.scope) for x in workloads.objects]
     unique = list(dict.fromkeys(triples))
     triple_of = np.array([unique.index(t) for t in triples])
     cache: dict[tuple[int, int], bool] = {}

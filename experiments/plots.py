@@ -40,8 +40,12 @@ def _feasible(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _scenarios(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    groups = frame.groupby(_SCENARIO, sort=False) if len(frame) else []
-    return [(f"{m} {p} (batch {b}, context {c})", g) for (m, p, b, c), g in groups]
+    if not len(frame):
+        return []
+    scope = "scope" in frame  # stores written before sweeps had a scope have no such column
+    groups = frame.groupby(_SCENARIO + ["scope"] * scope, sort=False)
+    return [(f"{k[0]} {k[1]} (batch {k[2]}, context {k[3]}{f', {k[4]} scope' if scope else ''})", g)
+            for k, g in groups]
 
 
 def point_label(row) -> str:

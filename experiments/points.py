@@ -102,7 +102,12 @@ def design_hash(design: Design) -> str:
 
 
 def workload_hash(workload: WorkloadSpec) -> str:
-    return hashlib.sha256(canonical_json(asdict(workload)).encode()).hexdigest()
+    """sha256 of the workload's canonical JSON; the default GEMM scope is left out, so that
+    points of stores written before sweeps had a scope keep their ids."""
+    fields = asdict(workload)
+    if fields["scope"] == "gemm":
+        del fields["scope"]
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
 def point_id(design: Design, workload: WorkloadSpec) -> str:
@@ -124,9 +129,9 @@ def make_point(spec: SweepSpec, design_index: int, values: dict[str, Any], seq: 
 
 
 def supported(point: DesignPoint) -> bool:
-    """False where the design has no datapath for the point's formats (skipped, not failed)."""
+    """False where the design has no datapath for the point's formats or scope (skipped, not failed)."""
     w = point.workload
-    return unsupported(point.design, w.weight_format, w.activation_format, w.kv_format) is None
+    return unsupported(point.design, w.weight_format, w.activation_format, w.kv_format, w.scope) is None
 
 
 def _grid_indices(spec: SweepSpec, total: int) -> Iterable[int]:
@@ -174,4 +179,4 @@ def enumerate_points(spec: SweepSpec) -> tuple[list[DesignPoint], int]:
 def expanded(spec: WorkloadSpec):
     """The ops of a workload spec (expanded once per process)."""
     return expand(spec.model, spec.phase, spec.batch, spec.context, spec.weight_format,
-                  spec.activation_format, spec.kv_format)
+                  spec.activation_format, spec.kv_format, scope=spec.scope)

@@ -10,7 +10,9 @@ A spec names one or more base designs of any family (``base``: a built-in design
 axes}`` for per-family axes), a default ``workload``, ``axes`` to vary (any design field by
 dotted path such as ``unit.rows``, ``dram.bandwidth_bytes_per_s``, ``pim.units`` or
 ``units``, or a workload field, bare or as ``workload.<field>``: model, phase, batch,
-context, weight_format, activation_format, kv_format), ``sampling`` (grid, or random with a
+context, weight_format, activation_format, kv_format, scope: ``gemm`` or ``layer``, whole
+layers with their norms, softmax and other vector ops, which accelerators price and the
+PIM and LUT families skip), ``sampling`` (grid, or random with a
 seed and count), ``constraints`` on result columns (``"latency_s <= 0.05"``),
 ``objectives`` and ``op_rows`` (false: no per-op rows, for sweeps of millions of points).
 Every mistake is one :class:`arch.config.ConfigError` line ``file:line: field: message``;
@@ -41,7 +43,7 @@ from arch import (
 from arch.config import MAX_COUNT, MAX_EDGE, check, non_negative_int, positive_int
 from arch.design import has_path
 from arch.workloads import MODELS, format_bits, load_model
-from arch.workloads.expand import PHASES
+from arch.workloads.expand import PHASES, SCOPES
 
 from .pricing import check_priced
 
@@ -54,7 +56,7 @@ __all__ = ["CONSTRAINT_COLUMNS", "OBJECTIVES", "WORKLOAD_AXES", "Constraint", "D
            "workload_field"]
 
 WORKLOAD_AXES: tuple[str, ...] = ("model", "phase", "batch", "context", "weight_format",
-                                  "activation_format", "kv_format")
+                                  "activation_format", "kv_format", "scope")
 # Objective -> direction. QSNR (dB, higher is better) is the accuracy cost of the weight format.
 OBJECTIVES: dict[str, str] = {"latency_s": "minimize", "energy_pj": "minimize", "edp_j_s": "minimize",
                               "area_mm2": "minimize",
@@ -114,6 +116,7 @@ class WorkloadSpec:
     weight_format: str = "fp16"
     activation_format: str = "fp16"
     kv_format: str = "fp16"
+    scope: Literal["gemm", "layer"] = "gemm"  # layer: norms, softmax, ... beside the GEMMs
 
     def __post_init__(self):
         for name in WORKLOAD_AXES:
@@ -123,8 +126,9 @@ class WorkloadSpec:
 def _check_workload_value(axis: str, value: Any, field_name: str) -> None:
     if axis in ("batch", "context"):
         positive_int(value, field_name, MAX_EDGE if axis == "batch" else MAX_COUNT)
-    elif axis == "phase":
-        check(value in PHASES, field_name, f"must be one of {', '.join(PHASES)}, not {value!r}")
+    elif axis in ("phase", "scope"):
+        allowed = PHASES if axis == "phase" else SCOPES
+        check(value in allowed, field_name, f"must be one of {', '.join(allowed)}, not {value!r}")
     elif axis == "model":
         ok = isinstance(value, str) and (value in MODELS or Path(value).suffix in (".yaml", ".yml"))
         check(ok, field_name, f"must be a built-in model ({', '.join(MODELS)}) or a YAML path, not {value!r}")

@@ -227,19 +227,21 @@ def _front_blocked(values: np.ndarray, block: int) -> np.ndarray:
     return keep
 
 
-SCENARIO = ("model", "phase", "batch", "context")
+SCENARIO = ("model", "phase", "batch", "context", "scope")
 
 
 def _scenarios(frame) -> list:
-    """Index labels of the rows of each workload scenario: fronts compare like with like."""
+    """Index labels of the rows of each workload scenario: fronts compare like with like (a
+    whole layer is not the same work as its GEMMs; stores older than ``scope`` lack it)."""
     if not len(frame):
         return []
-    return [group.index for _, group in frame.groupby(list(SCENARIO), sort=False)]
+    keys = [c for c in SCENARIO if c in frame]
+    return [group.index for _, group in frame.groupby(keys, sort=False)]
 
 
 def annotate(frame, spec: SweepSpec):
     """``feasible`` (ok and every constraint holds) and ``pareto`` (non-dominated on the spec's
-    objectives among the feasible rows of the same model, phase, batch and context)."""
+    objectives among the feasible rows of the same model, phase, batch, context and scope)."""
     frame = frame.copy()
     feasible = np.array(frame["status"] == "ok", bool) if len(frame) else np.zeros(0, bool)
     for c in spec.parsed_constraints:

@@ -49,6 +49,9 @@ class Gemms:
     b_bits: np.ndarray
     out_bits: np.ndarray
     repeats: np.ndarray
+    a_dram_fraction: np.ndarray | float = 1.0  # of A's reads and the output's writes (sim.traffic)
+    out_dram_fraction: np.ndarray | float = 1.0
+    quantize_a: np.ndarray | float = 1.0  # 1 where an MX core charges its activation quantizer
 
     @classmethod
     def of(cls, shapes: Sequence[tuple], a_bits: float = 16, b_bits: float = 16,
@@ -173,7 +176,8 @@ def evaluate_gemms(d: BatchDesigns, g: Gemms) -> BatchResult:
                              col(d.cycles_per_step), col(d.pipeline_depth), dequant)
     t = gemm_traffic(m, n, k, g.a_bits[None, :], g.b_bits[None, :], g.out_bits[None, :], col(d.rows),
                      col(d.cols), col(d.dataflow), col(d.dot_width), col(d.weight_buffer_bytes),
-                     col(d.input_buffer_bytes))
+                     col(d.input_buffer_bytes), np.asarray(g.a_dram_fraction, float)[None, ...],
+                     np.asarray(g.out_dram_fraction, float)[None, ...])
     memory = np.ceil(t.dram_bytes / col(d.dram_bytes_per_cycle))
     macs = m.astype(float) * n * k
     blocks = np.where(col(d.block_scale_pj) > 0, m.astype(float) * n * ceil_div(k, col(d.block_size)), 0.0)
@@ -184,7 +188,7 @@ def evaluate_gemms(d: BatchDesigns, g: Gemms) -> BatchResult:
     reps = g.repeats[None, :]
     slots = {"compute": (macs * col(d.mac_pj) + col(d.pes) * compute * col(d.pe_cycle_pj)) * reps,
              "scale": blocks * col(d.block_scale_pj) * reps,
-             "quant": m.astype(float) * k * col(d.quant_pj) * reps}
+             "quant": m.astype(float) * k * col(d.quant_pj) * np.asarray(g.quantize_a, float) * reps}
     for level, (read, write) in memory_bits.items():
         slots[level] = (read * col(getattr(d, f"{level}_read_pj"))
                         + write * col(getattr(d, f"{level}_write_pj"))) * reps

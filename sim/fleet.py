@@ -14,7 +14,9 @@ gives a :class:`ManyResult`: ``(designs, ops)`` arrays with what a
 :class:`sim.WorkloadResult` holds per op. Accelerators (systolic, MX tensor core,
 bit-serial) run vectorized through :func:`sim.batch.evaluate_gemms`, the scalar
 :func:`sim.simulate_gemm` formulas broadcast over design points; the per-format design
-arrays are built once per fleet and reused for every workload. HBM/PIM systems, LUT
+arrays are built once per fleet and reused for every workload. A whole-layer workload's
+vector ops (``scope="layer"``) run through :func:`sim.vector.simulate_vector_op` once per
+distinct vector unit and memory among the designs. HBM/PIM systems, LUT
 accelerators and GPU tensor cores (``SmTensorCore``) run their one evaluator
 (:data:`sim.run.EVALUATORS`) design by design (a sweep holds few of them; each is itself
 vectorized over an op's pieces). Either way the scalar
@@ -32,12 +34,13 @@ import numpy as np
 from arch import Accelerator
 from arch.support import check_supported
 from arch.units import SmTensorCore
-from arch.workloads import Workload
+from arch.workloads import Op, VectorOp, Workload
 
-from .analytic import op_a_format, op_format
+from .analytic import _quantizes_a, op_a_format, op_format
 from .batch import BatchDesigns, Gemms, designs_from_accelerators, evaluate_gemms
 from .result import WorkloadResult
 from .run import EVALUATORS
+from .vector import simulate_vector_op
 
 __all__ = ["AcceleratorFleet", "ManyResult", "ScalarFleet", "gather", "prepare"]
 
@@ -95,9 +98,6 @@ class AcceleratorFleet:
         return self._arrays[key]
 
     def run(self, workload: Workload) -> ManyResult:
-        if workload.scope != "gemm":
-            raise ValueError("the vectorized path evaluates GEMM-scope workloads "
-                             "(expand(..., scope='gemm')); run whole layers through sim.simulate")
         for design in self.designs:
             check_supported(design, workload)
         ops, count = workload.ops, len(self.designs)
@@ -106,10 +106,13 @@ class AcceleratorFleet:
         dram, slots = np.zeros(shape), {s: np.zeros(shape) for s in _SLOTS}
         groups: dict[tuple[str, float, str], list[int]] = {}
         for j, op in enumerate(ops):
-            groups.setdefault((op_format(workload, op), op.b_bits, op_a_format(workload, op)), []).append(j)
+            if isinstance(op, Op):
+                key = (op_format(workload, op), op.b_bits, op_a_format(workload, op))
+                groups.setdefault(key, []).append(j)
         for (b_format, b_bits, a_format), cols in groups.items():
             fields = [(ops[j].m, ops[j].n, ops[j].k, ops[j].a_bits, ops[j].b_bits, ops[j].out_bits,
-                       ops[j].repeats) for j in cols]
+                       ops[j].repeats, ops[j].a_dram_fraction, ops[j].out_dram_fraction,
+                       float(_quantizes_a(workload, ops[j]))) for j in cols]
             gemms = Gemms(*(np.array(v) for v in zip(*fields, strict=True)))
             r = evaluate_gemms(self._designs(b_format, b_bits, a_format), gemms)
             out["compute"][:, cols], out["memory"][:, cols], out["cycles"][:, cols] = (
@@ -117,10 +120,28 @@ class AcceleratorFleet:
             dram[:, cols] = r.dram_bytes
             for s in _SLOTS:
                 slots[s][:, cols] = r.energy_by_slot_pj[s]
+        energy = self._by_component(slots)
+        self._vector_ops(ops, out, dram, energy)
         return ManyResult(np.broadcast_to(np.array([op.name for op in ops], object), shape),
                           np.array([op.repeats for op in ops]), np.array([op.macs for op in ops]),
-                          out["compute"], out["memory"], out["cycles"], dram, self._by_component(slots),
+                          out["compute"], out["memory"], out["cycles"], dram, energy,
                           np.array([d.clock_hz for d in self.designs]))
+
+    def _vector_ops(self, ops, out: dict, dram: np.ndarray, energy: dict[str, np.ndarray]) -> None:
+        """A whole layer's vector ops (norms, softmax, ...): the scalar model once per distinct
+        vector unit, DRAM and price table among the designs (a block shares a few)."""
+        cols = [j for j, op in enumerate(ops) if isinstance(op, VectorOp)]
+        done: dict[tuple, list] = {}
+        for i, d in enumerate(self.designs):
+            key = (d.vector_unit, d.dram_bytes_per_cycle, d.dram, id(d.energy), id(d.price_aliases))
+            if key not in done:
+                done[key] = [simulate_vector_op(ops[j], d) for j in cols]
+            for j, r in zip(cols, done[key], strict=True):
+                out["compute"][i, j], out["memory"][i, j], out["cycles"][i, j] = (
+                    r.compute_cycles, r.memory_cycles, r.cycles)
+                dram[i, j] = r.dram_bytes
+                for component, pj in r.energy_pj.items():
+                    energy.setdefault(component, np.zeros(dram.shape))[i, j] += pj
 
     def _by_component(self, slots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         names = np.array([_slot_names(d) for d in self.designs], object).reshape(-1, len(_SLOTS))

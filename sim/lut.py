@@ -42,6 +42,7 @@ import math
 from dataclasses import dataclass
 
 from arch.fpga import GpuDevice
+from arch.support import check_supported
 from arch.tech import EnergyEntry, EnergyTable
 from arch.units.fpga_lut import LutAccelerator
 from arch.workloads import Op, Workload, expand
@@ -205,9 +206,11 @@ def _decode_context(input_len: int, output_len: int) -> int:
 def end_to_end(acc: LutAccelerator, model: str, input_len: int, output_len: int,
                kv_bits: float = 32) -> EndToEnd:
     """LUT-LLM latency and energy of one request (activations and KV cache in FP32, as its HLS)."""
-    prefill = simulate_lut(expand(model, "prefill", 1, input_len, kv_bits=kv_bits), acc)
-    decode = simulate_lut(expand(model, "decode", 1, _decode_context(input_len, output_len),
-                                 kv_bits=kv_bits), acc)
+    workloads = (expand(model, "prefill", 1, input_len, kv_bits=kv_bits),
+                 expand(model, "decode", 1, _decode_context(input_len, output_len), kv_bits=kv_bits))
+    for workload in workloads:
+        check_supported(acc, workload)  # the one support check (arch.support), as simulate makes it
+    prefill, decode = (simulate_lut(w, acc) for w in workloads)
     energy_pj = prefill.total_energy_pj + output_len * decode.total_energy_pj
     static = "fpga_static"
     static_pj = prefill.energy_pj.get(static, 0.0) + output_len * decode.energy_pj.get(static, 0.0)

@@ -9,7 +9,14 @@
     >>> place_op(ops["attn.score"], system), place_op(ops["attn.q"], system)
     ('pim', 'xpu')
 
-The rule. An op of ``F`` FLOPs over ``B`` bytes (its operands and output, FP16) takes
+Work. Every op comes from :func:`arch.workloads.expand` (GEMM scope), with its storage bits
+(FP16 here) and shapes; :func:`op_works` turns one instance into FLOPs (``2 m k n``) and
+bytes (A, B and output; no weights for 0 rows), the one byte rule of this family, for
+:func:`sim.simulate` and the serving loop (:mod:`sim.iteration`) alike. Attention is fused
+(:func:`fused`): the score matrix a request's ``attn.score`` writes and ``attn.context``
+reads stays on chip, so a request's attention moves its queries, its K and V and its output.
+
+The rule. An op of ``F`` FLOPs over ``B`` bytes (its operands and output) takes
 ``max(F / flops, B / bandwidth)`` on a device (a roofline). The xPU sees its peak FLOPs and
 the stacks' external bandwidth, both derated by the xPU's efficiencies; PIM units see their
 peak FLOPs and the bandwidth at their location in the stack. Each op runs where its time is
@@ -17,26 +24,27 @@ lower, ties on the xPU. With PIM bandwidth above the xPU's and PIM FLOPs below, 
 rooflines cross at ``Op/B = pim_flops / xpu_bandwidth`` (:attr:`System.crossover_op_per_byte`):
 below it (decode attention at Op/B = the GQA group size, experts with few tokens) PIM wins.
 
-Co-processing. Ops that do not depend on each other form a group (the experts of one MoE
-layer; the attention of decoding requests and of prefilling ones) and run on both devices at
-once: ordered by Op/B, the ones above a split go to the xPU and the rest to PIM, and the
+Co-processing. Ops that do not depend on each other form a group (:func:`groups_of`: the
+experts of one MoE layer, one item per expected active expert; the attention of the
+sequences of a batch, decoding and prefilling, one item per sequence) and run on both
+devices at once: ordered by Op/B, the ones above a split go to the xPU and the rest to PIM, and the
 split is the one with the least ``max(xPU time, PIM time, all bytes / PIM bandwidth)`` (the
 last term: both draw on the same DRAM banks). A lone op is a group of one, so the group rule
 reduces to the per-op rule.
 
 Tensor parallelism over ``devices`` devices divides every op's FLOPs and bytes evenly (the
-Op/B and so the placement are unchanged) and adds two ring all-reduces of the layer's
-activations per layer over the link. Energy is counted as actions (:func:`actions_of`): the
-xPU moves every byte across all six HBM segments and its L2/L1/registers (AttAcc's tile
-traffic); PIM moves its B operand (weights, KV cache) from the cells to itself and its
-activations between itself and the xPU; both count MACs.
+Op/B and so the placement are unchanged); a serving iteration adds two ring all-reduces of
+the layer's activations per layer over the link (:mod:`sim.iteration`). Energy is counted
+as actions (:func:`actions_of`): the xPU moves every byte across all six HBM segments and
+its L2/L1/registers (AttAcc's tile traffic); PIM moves its B operand (weights, KV cache)
+from the cells to itself and its activations between itself and the xPU; both count MACs.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -44,16 +52,14 @@ import numpy as np
 
 from arch.hbm import SEGMENTS, HbmDevice, HbmStack
 from arch.workloads import Op, Workload
-from arch.workloads.expand import expected_active_experts
 
 from .energy import energy_by_component
 from .result import OpResult, WorkloadResult
 
-__all__ = ["ELEMENT_BYTES", "TOTALS", "Batch", "IterationCost", "Roofline", "System", "Works", "actions_of",
-           "attention_works", "expert_works", "iteration_cost", "linear_works", "place_op", "route_tokens",
-           "schedule", "simulate_workload_pim", "totals_of", "work_of_op"]
+__all__ = ["EXPERT_OPS", "TOTALS", "Group", "Roofline", "System", "Works", "actions_of", "expert_weights",
+           "fused", "groups_of", "op_works", "place_op", "run_group", "schedule", "simulate_workload_pim",
+           "total", "totals_of", "work_of_op"]
 
-ELEMENT_BYTES = 2.0  # FP16 weights, activations and KV cache (the Duplex configuration)
 # What an iteration accumulates (system-wide): xPU bytes, L2 bytes, L1 bytes, MACs; PIM
 # bytes read from the cells, bytes exchanged with the xPU, MACs; bytes over the links.
 TOTALS: tuple[str, ...] = ("xpu_bytes", "xpu_l2_bytes", "xpu_l1_bytes", "xpu_macs", "pim_cell_bytes",
@@ -114,7 +120,7 @@ class System:
         return self.devices * self.device.capacity_bytes
 
 
-# --- work: FLOPs and bytes of GEMM-shaped pieces ---------------------------------------------
+# --- work: FLOPs and bytes of the expanded ops -----------------------------------------------
 
 class Works(NamedTuple):
     """FLOPs and bytes of pieces of work; every field an array of one shape (..., items)."""
@@ -142,37 +148,89 @@ def _tile_traffic(a, b, out, rows, cols, tile: int):
     return a * np.ceil(np.divide(cols, tile)) + b * np.ceil(np.divide(rows, tile)) + out
 
 
-def linear_works(tokens, k: int, n: int, device: HbmDevice) -> Works:
-    """``tokens x k`` activations times a ``k x n`` weight matrix (no weights read for 0 tokens)."""
-    t = np.asarray(tokens, dtype=float)
-    a, out = t * k * ELEMENT_BYTES, t * n * ELEMENT_BYTES
-    b = np.where(t > 0, float(k) * n * ELEMENT_BYTES, 0.0)
+def fused(op: Op) -> Op:
+    """``op`` as this family runs it: a request's attention is fused (FlashAttention on the
+    xPU, AttAcc's softmax in the PIM buffer), so the scores ``attn.score`` writes and the
+    probabilities ``attn.context`` reads never reach DRAM; every other op is unchanged."""
+    if op.name == "attn.score" and op.out_dram_fraction:
+        return replace(op, out_dram_fraction=0.0)
+    if op.name == "attn.context" and op.a_dram_fraction:
+        return replace(op, a_dram_fraction=0.0)
+    return op
+
+
+def op_works(op: Op, device: HbmDevice, m=None) -> Works:
+    """One instance of ``op`` (``m`` rows, or an array of row counts: experts' tokens) with the
+    op's storage bits and DRAM fractions; no weights are read for 0 rows."""
+    rows = np.asarray(op.m if m is None else m, dtype=float)
+    a = rows * op.k * op.a_bits / 8 * op.a_dram_fraction
+    b = np.where(rows > 0, op.k * op.n * op.b_bits / 8, 0.0)
+    out = rows * op.n * op.out_bits / 8 * op.out_dram_fraction
     xpu = device.xpu
-    return Works(2.0 * t * k * n, a, b, out, _tile_traffic(a, b, out, t, n, xpu.l2_tile),
-                 _tile_traffic(a, b, out, t, n, xpu.l1_tile))
-
-
-def attention_works(q_tokens, kv_tokens, q_dim: int, kv_dim: int, group: int, device: HbmDevice) -> Works:
-    """Score and context GEMMs of requests with ``q_tokens`` queries over ``kv_tokens`` keys
-    (arrays, one entry per request): ``4 q kv q_dim`` FLOPs, K and V read once."""
-    q, kv = np.asarray(q_tokens, dtype=float), np.asarray(kv_tokens, dtype=float)
-    a = out = q * q_dim * ELEMENT_BYTES
-    b = 2.0 * kv * kv_dim * ELEMENT_BYTES
-    rows, xpu = q * group, device.xpu
-    return Works(4.0 * q * kv * q_dim, a, b, out, _tile_traffic(a, b, out, rows, kv, xpu.l2_tile),
-                 _tile_traffic(a, b, out, rows, kv, xpu.l1_tile))
+    return Works(2.0 * rows * op.k * op.n, a, b, out, _tile_traffic(a, b, out, rows, op.n, xpu.l2_tile),
+                 _tile_traffic(a, b, out, rows, op.n, xpu.l1_tile))
 
 
 def work_of_op(op: Op, device: HbmDevice) -> Works:
-    """One ``arch.workloads.Op`` (all its repeats) as a group of one."""
-    a = op.m * op.k * op.a_bits / 8
-    b = op.k * op.n * op.b_bits / 8
-    out = op.m * op.n * op.out_bits / 8
-    xpu = device.xpu
-    one = Works(np.array([2.0 * op.m * op.k * op.n]), np.array([a]), np.array([b]), np.array([out]),
-                np.array([_tile_traffic(a, b, out, op.m, op.n, xpu.l2_tile)]),
-                np.array([_tile_traffic(a, b, out, op.m, op.n, xpu.l1_tile)]))
-    return one.scaled(op.repeats)
+    """One ``arch.workloads.Op`` (all its repeats, as this family runs it) as a group of one."""
+    return op_works(fused(op), device).scaled(np.array([op.repeats]))
+
+
+# --- groups: ops that run at once, as items to split between the devices ----------------------
+
+EXPERT_OPS: tuple[str, ...] = ("moe.gate", "moe.up", "moe.down")
+
+
+def expert_weights(active: float) -> np.ndarray:
+    """Items of an expected-value MoE layer with ``active`` experts: whole experts, then the
+    fractional one (``arch.workloads.expand``'s ``instances``)."""
+    full = int(active)
+    part = active - full
+    return np.array([1.0] * full + ([part] if part > 1e-12 else []))
+
+
+class Group(NamedTuple):
+    """Ops whose items run at once; ``weights[i]`` scales one instance of ``ops[i]`` per item."""
+
+    ops: tuple[Op, ...]
+    weights: tuple[np.ndarray, ...]  # each (1, items)
+
+    def works(self, device: HbmDevice) -> tuple[Works, ...]:
+        pairs = zip(self.ops, self.weights, strict=True)
+        return tuple(op_works(fused(op), device).scaled(w) for op, w in pairs)
+
+
+def total(works) -> Works:
+    """The sum of several works of one shape."""
+    return functools.reduce(Works.plus, works)
+
+
+def groups_of(workload: Workload) -> list[Group]:
+    """The co-processing groups of a GEMM-level ``workload`` (module docstring), in op order:
+    its attention ops one item per sequence, its expert ops one item per expected active
+    expert (the last fractional), every other op a group of one."""
+    ops = workload.gemm_ops
+    grouped = {"attention": tuple(op for op in ops if op.kind == "attention"),
+               "experts": tuple(op for op in ops if op.name in EXPERT_OPS)}
+    groups, seen = [], set()
+    for op in ops:
+        key = next((k for k, members in grouped.items() if op in members), None)
+        if key is None:
+            groups.append(Group((op,), (np.array([[op.repeats]]),)))
+        elif key not in seen:
+            seen.add(key)
+            members = grouped[key]
+            groups.append(_attention_group(members, workload.batch) if key == "attention"
+                          else _expert_group(members))
+    return groups
+
+
+def _attention_group(ops: tuple[Op, ...], sequences: int) -> Group:
+    return Group(ops, tuple(np.full((1, sequences), op.repeats / sequences) for op in ops))
+
+
+def _expert_group(ops: tuple[Op, ...]) -> Group:
+    return Group(ops, tuple(op.layers * expert_weights(op.instances)[None, :] for op in ops))
 
 
 # --- placement and co-processing -------------------------------------------------------------
@@ -236,137 +294,34 @@ def actions_of(totals: np.ndarray, device: HbmDevice) -> dict[str, float]:
     return actions
 
 
-def simulate_workload_pim(workload: Workload, system: System) -> WorkloadResult:
-    """Every op of ``workload`` placed by the roofline rule, one after another (ns as cycles)."""
-    results = []
-    for op in workload.ops:
-        works = work_of_op(op, system.device)
-        placed = schedule(works, system)
-        actions = actions_of(totals_of(works, placed.on_xpu), system.device)
-        ns = math.ceil(float(placed.time_s[0]) * 1e9)
-        results.append(OpResult(f"{op.name}@{'xpu' if placed.on_xpu.all() else 'pim'}", ns, 0, ns,
-                                op.macs, 0.0, float(works.nbytes.sum()), op.repeats, actions,
-                                energy_by_component(actions, system.device.energy)))
-    return WorkloadResult(system.device.name, workload.model, workload.phase, workload.batch,
-                          workload.context, 1e9, "analytic", tuple(results), sum(r.cycles for r in results))
-
-
-# --- one serving iteration of a model --------------------------------------------------------
-
-class Batch(NamedTuple):
-    """One iteration's work: prompts prefilled now, and the KV length each decoding request
-    attends to (its prompt plus the tokens it has produced, its own new one included)."""
-
-    prefill_tokens: tuple[int, ...]
-    decode_context: tuple[int, ...]
-
-    @property
-    def tokens(self) -> int:
-        return sum(self.prefill_tokens) + len(self.decode_context)
-
-    @property
-    def sequences(self) -> int:
-        return len(self.prefill_tokens) + len(self.decode_context)
-
-
-class IterationCost(NamedTuple):
-    time_s: float
-    totals: np.ndarray  # TOTALS, system-wide
-
-
-def route_tokens(rng: np.random.Generator, tokens: int, experts: int, top_k: int, layers: int) -> np.ndarray:
-    """Tokens per expert, ``(layers, experts)``: each token picks ``top_k`` distinct experts
-    uniformly at random in every layer (the ``top_k`` smallest of ``experts`` uniform draws)."""
-    draws = rng.random((layers, tokens, experts))
-    picks = np.argpartition(draws, top_k - 1, axis=-1)[..., :top_k] if top_k < experts else \
-        np.broadcast_to(np.arange(experts), (layers, tokens, experts))
-    flat = (picks + experts * np.arange(layers)[:, None, None]).ravel()
-    return np.bincount(flat, minlength=layers * experts).reshape(layers, experts)
-
-
-def _expected_experts(tokens: int, model) -> tuple[np.ndarray, np.ndarray]:
-    """Expected-value routing as ``arch.workloads.expand`` does it: (tokens per item, weight)."""
-    active = expected_active_experts(tokens, model.experts, model.experts_per_token)
-    per_expert = math.ceil(round(tokens * model.experts_per_token / active, 9))
-    full, part = int(active), active - int(active)
-    weights = [1.0] * full + ([part] if part > 1e-12 else [])
-    return np.full(len(weights), float(per_expert)), np.array(weights)
-
-
-def expert_works(tokens, model, device: HbmDevice) -> Works:
-    """One expert FFN (gate/up then down) on ``tokens`` tokens, per entry of ``tokens``."""
-    up_width = model.ffn * (2 if model.expert_ffn_kind == "gated" else 1)
-    return linear_works(tokens, model.hidden, up_width, device).plus(
-        linear_works(tokens, model.ffn, model.hidden, device))
-
-
-def _stack(works: list[Works]) -> Works:
-    return Works(*(np.concatenate([np.reshape(w[i], (-1, 1)) for w in works]) for i in range(6)))
-
-
-def _sequential_works(model, t: int, sequences: int, device: HbmDevice) -> Works:
-    """The ops that run one after another, each scaled by the layers it appears in."""
-    h = model.hidden
-    rows = [linear_works(t, h, model.q_dim + 2 * model.kv_dim, device).scaled(model.layers),
-            linear_works(t, model.q_dim, h, device).scaled(model.layers),
-            linear_works(sequences, h, model.vocab, device)]
-    if model.dense_layers:
-        up_width = model.ffn * (2 if model.ffn_kind == "gated" else 1)
-        rows += [linear_works(t, h, up_width, device).scaled(model.dense_layers),
-                 linear_works(t, model.ffn, h, device).scaled(model.dense_layers)]
-    if model.moe_layers:
-        rows.append(linear_works(t, h, model.experts, device).scaled(model.moe_layers))
-    return _stack(rows)
-
-
-def _attention_group(model, batch: Batch, device: HbmDevice) -> Works:
-    q = [float(p) for p in batch.prefill_tokens] + [1.0] * len(batch.decode_context)
-    kv = [float(p) for p in batch.prefill_tokens] + [float(c) for c in batch.decode_context]
-    group = model.heads // model.kv_heads
-    return attention_works(q, kv, model.q_dim, model.kv_dim, group, device).scaled(model.layers)
-
-
-def _expert_group(model, tokens: int, device: HbmDevice, rng: np.random.Generator | None) -> Works:
-    if rng is None:
-        per_expert, weights = _expected_experts(tokens, model)
-        return expert_works(per_expert, model, device).scaled(weights * model.moe_layers)
-    counts = route_tokens(rng, tokens, model.experts, model.experts_per_token, model.moe_layers)
-    return expert_works(counts, model, device)
-
-
-def _run(works: Works, system: System) -> tuple[float, np.ndarray]:
+def run_group(works: Works, system: System) -> tuple[float, np.ndarray]:
+    """Time (s) and :data:`TOTALS` of one group's (or a stack of groups') ``works``."""
     placed = schedule(works, system)
     return float(placed.time_s.sum()), totals_of(works, placed.on_xpu)
 
 
-@functools.lru_cache(maxsize=4096)
-def _token_bound_parts(model, system: System, tokens: int, sequences: int, moe: bool) -> tuple:
-    """The parts that depend on the token and sequence counts alone (cached: in a steady
-    state every iteration has the same counts): sequential ops, expected-value experts."""
-    parts = [_run(_sequential_works(model, tokens, sequences, system.device), system)]
-    if moe:
-        parts.append(_run(_expert_group(model, tokens, system.device, None), system))
-    return tuple(parts)
+def _side(on_xpu: np.ndarray) -> str:
+    return "xpu" if on_xpu.all() else "pim" if not on_xpu.any() else "xpu+pim"
 
 
-def iteration_cost(model, system: System, batch: Batch,
-                   rng: np.random.Generator | None = None) -> IterationCost:
-    """Time and totals of one forward pass of ``batch`` through ``model`` on ``system``.
+def _group_results(group: Group, system: System) -> list[OpResult]:
+    """One result per op of ``group``; the group's time is shared by the ops' bytes."""
+    works = group.works(system.device)
+    placed = schedule(total(works), system)
+    nbytes = np.array([float(w.nbytes.sum()) for w in works])
+    shares = nbytes / nbytes.sum() if nbytes.sum() > 0 else np.full(len(works), 1.0 / len(works))
+    side, results = _side(placed.on_xpu), []
+    for op, w, share in zip(group.ops, works, shares, strict=True):
+        actions = actions_of(totals_of(w, placed.on_xpu), system.device)
+        ns = math.ceil(float(placed.time_s[0]) * share * 1e9)
+        results.append(OpResult(f"{op.name}@{side}", ns, 0, ns, op.macs, 0.0, float(nbytes[len(results)]),
+                                op.repeats, actions, energy_by_component(actions, system.device.energy)))
+    return results
 
-    MoE layers route by expected value when ``rng`` is None, else by sampling with ``rng``.
-    Per layer: QKV, attention (co-processed), output projection, all-reduce, FFN (dense, or
-    router + co-processed experts), all-reduce; then the LM head on one token per sequence.
-    """
-    device = system.device
-    sampled = rng is not None and model.moe_layers > 0
-    expected = model.moe_layers > 0 and not sampled
-    parts = [*_token_bound_parts(model, system, batch.tokens, batch.sequences, expected),
-             _run(_attention_group(model, batch, device), system)]
-    if sampled:
-        parts.append(_run(_expert_group(model, batch.tokens, device, rng), system))
-    payload = batch.tokens * model.hidden * ELEMENT_BYTES
-    reduces = 2 * model.layers
-    time_s = sum(p[0] for p in parts) + reduces * device.link.allreduce_s(payload, system.devices)
-    totals = sum(p[1] for p in parts)
-    totals[-1] += reduces * device.link.allreduce_bytes(payload, system.devices)
-    return IterationCost(time_s, totals)
+
+def simulate_workload_pim(workload: Workload, system: System) -> WorkloadResult:
+    """Every group of ``workload`` (:func:`groups_of`) placed and co-processed, one after
+    another (ns as cycles); an op's name says where it ran (``@xpu``, ``@pim``, ``@xpu+pim``)."""
+    results = [r for group in groups_of(workload) for r in _group_results(group, system)]
+    return WorkloadResult(system.device.name, workload.model, workload.phase, workload.batch,
+                          workload.context, 1e9, "analytic", tuple(results), sum(r.cycles for r in results))

@@ -12,7 +12,8 @@ Every family consumes the same expanded ops (:func:`arch.workloads.expand`) and 
 - accelerators (systolic, MX tensor core, bit-serial): :func:`sim.simulate_workload`, or
   :func:`sim.events.simulate_workload_events` at ``fidelity="event"``;
 - HBM + Logic-PIM/xPU systems: :func:`sim.pim.simulate_workload_pim` on one device (each op
-  placed by the roofline rule; cycles are nanoseconds);
+  placed by the roofline rule, attention and experts co-processed as the serving loop's
+  iterations are; cycles are nanoseconds);
 - FPGA LUT accelerators: :func:`sim.lut.simulate_lut`, LM head included (the LUT-LLM
   reproduction leaves it out, as the paper's latency does).
 
@@ -61,15 +62,13 @@ EVALUATORS = {Accelerator: _accelerator, HbmDevice: _pim, LutAccelerator: _lut}
 def simulate(design: Design, workload: Workload, fidelity: str = "analytic") -> WorkloadResult:
     """Every op of ``workload`` on ``design`` at ``fidelity`` (``analytic`` or ``event``).
 
-    Raises ``ValueError`` for formats the design cannot run, or a fidelity its family lacks
+    Raises ``ValueError`` for formats or a scope the design cannot run (:mod:`arch.support`),
+    or a fidelity its family lacks
     (the event-driven level covers accelerators; PIM serving runs :func:`sim.simulate_serving`).
     """
     if fidelity not in FIDELITIES:
         raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, not {fidelity!r}")
-    check_supported(design, workload)
-    if workload.scope != "gemm" and not isinstance(design, Accelerator):
-        raise ValueError(f"{design.name} is {family_of(design)}: its model prices GEMM-level workloads "
-                         "only (expand with scope='gemm'; bitplane simulate --scope gemm)")
+    check_supported(design, workload)  # formats, and the scope the family prices
     if fidelity == "event" and not isinstance(design, Accelerator):
         raise ValueError(f"event fidelity covers accelerator designs; {design.name} is {family_of(design)} "
                          "(use sim.simulate_serving for continuous batching on a PIM system)")

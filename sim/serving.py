@@ -13,9 +13,10 @@ iteration it admits waiting requests in order of (arrival tick, request id) whil
 holds fewer than ``max_batch`` requests, their KV cache (prompt + all output tokens,
 reserved on admission as vLLM does) fits in the memory the weights leave free, and the
 prompts admitted so far stay within ``max_prefill_tokens`` (one prompt is always admitted
-when nothing else is prefilling). An iteration prefills the admitted prompts (each emits its
+when nothing else is prefilling). A request longer than the model's ``max_context`` (prompt
+plus output) is refused before the run. An iteration prefills the admitted prompts (each emits its
 first token) and decodes one token for every running request; its duration is the device
-model's (:func:`sim.pim.iteration_cost`) rounded up to a whole nanosecond. A request leaves
+model's (:func:`sim.iteration.iteration_cost`) rounded up to a whole nanosecond. A request leaves
 when it has emitted ``output_tokens`` tokens. Arrivals at the tick an iteration ends are
 admitted into the next one; the result is a function of the inputs and the seed alone.
 
@@ -38,15 +39,17 @@ import numpy as np
 import simpy
 
 from arch.config import ConfigError, read_user_file
-from arch.workloads import ModelConfig, load_model
+from arch.workloads import ModelConfig, format_bits, load_model
 
 from .energy import energy_by_component
-from .pim import TOTALS, Batch, System, actions_of, iteration_cost
+from .iteration import Batch, pricer
+from .pim import TOTALS, System, actions_of
 
 __all__ = ["Iteration", "Request", "ServingConfig", "ServingResult", "load_trace", "poisson_requests",
            "simulate_serving"]
 
 NS_PER_S = 1_000_000_000
+FP16_BYTES = format_bits("fp16") / 8  # weights and KV cache, as the iterations are priced
 
 
 @dataclass(frozen=True)
@@ -213,12 +216,14 @@ class _Engine:
         self.pending = deque(sorted(requests, key=lambda r: (r.arrival_ns, r.id)))
         self.waiting: deque[Request] = deque()
         self.running: list[_Running] = []
-        self.kv_bytes_per_token = 2 * model.layers * model.kv_dim * 2.0
-        self.kv_free = system.capacity_bytes - 2.0 * model.params
+        self.kv_bytes_per_token = 2 * model.layers * model.kv_dim * FP16_BYTES
+        self.kv_free = system.capacity_bytes - FP16_BYTES * model.params
         if self.kv_free <= 0:
-            raise ValueError(f"{model.name} ({2 * model.params / 1e9:.0f} GB of FP16 weights) does not "
-                             f"fit in {system.devices} x {system.device.name} "
+            weights_gb = FP16_BYTES * model.params / 1e9
+            raise ValueError(f"{model.name} ({weights_gb:.0f} GB of FP16 weights) does not fit in "
+                             f"{system.devices} x {system.device.name} "
                              f"({system.capacity_bytes / 1e9:.0f} GB)")
+        self.pricer = pricer(model, system)
         self.rng = np.random.default_rng(config.seed) if config.routing == "sampled" else None
         self.totals = np.zeros(len(TOTALS))
         self.iterations: list[Iteration] = []
@@ -256,7 +261,7 @@ class _Engine:
         """Cost the iteration starting at ``now``; returns its duration in ns."""
         batch = Batch(tuple(a.request.prompt_tokens for a in admitted),
                       tuple(s.request.prompt_tokens + s.emitted for s in self.running))
-        cost = iteration_cost(self.model, self.system, batch, self.rng)
+        cost = self.pricer.cost(batch, self.rng)
         self.totals += cost.totals
         duration = max(1, math.ceil(cost.time_s * NS_PER_S))
         self.iterations.append(Iteration(now, duration, len(admitted), sum(batch.prefill_tokens),
@@ -313,6 +318,10 @@ def simulate_serving(model: ModelConfig | str, system: System, requests, config:
     ids = [r.id for r in requests]
     if len(set(ids)) != len(ids):
         raise ValueError("request ids must be unique")
+    longest = max(requests, key=lambda r: r.prompt_tokens + r.output_tokens)
+    if longest.prompt_tokens + longest.output_tokens > model.max_context:
+        raise ValueError(f"request {longest.id}: {longest.prompt_tokens} prompt + {longest.output_tokens} "
+                         f"output tokens exceed the max_context of {model.name} ({model.max_context})")
     engine = _Engine(model, system, requests, config)
     env = simpy.Environment()
     env.process(_arrivals(env, engine))

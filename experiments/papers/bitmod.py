@@ -36,7 +36,7 @@ import pandas as pd  # noqa: E402
 from arch import Accelerator, load_accelerator  # noqa: E402
 from arch.workloads import Op, expand, load_model  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
-from sim import simulate_workload  # noqa: E402
+from sim import simulate  # noqa: E402
 from sim.analytic import simulate_gemm  # noqa: E402
 from sim.energy import energy_by_component  # noqa: E402
 from sim.result import OpResult  # noqa: E402
@@ -56,29 +56,38 @@ class Design:
     prefill_bits: tuple[float, ...]  # weight bits per model (MODELS order)
     decode_bits: tuple[float, ...]
     kv_bits: int
+    # The weight format the PEs run (prefill, decode), for the one support check
+    # (arch.support); the widths above override its bits, as the simulator's scripts set them.
+    weight_formats: tuple[str, str] = ("fp16", "fp16")
 
 
 def _same(bits: float) -> tuple[float, ...]:
     return (bits,) * len(MODELS)
 
 
+# ANT's and OliVe's PEs run INT codes; BitMoD's lossless point is INT6 per group, its lossy
+# one its own FP4/FP3 mixtures (bitmod4 for the discriminative task, bitmod3 generative).
+INT, LOSSLESS, LOSSY = ("int4", "int4"), ("int6_group", "int6_group"), ("bitmod4", "bitmod3")
+
 # ANT and OliVe widths per model are those of the BitMoD simulator's run scripts.
 DESIGNS: tuple[Design, ...] = (
     Design("fp16", "bitmod_fp16", (32, 24), (64, 12), _same(16), _same(16), 16),
-    Design("ant", "bitmod_ant", (32, 32), (64, 16), (5, 5, 5.25, 5, 4, 5), (5, 5, 5.25, 5, 4, 5), 16),
-    Design("olive", "bitmod_olive", (36, 32), (72, 16), (4, 4, 4, 4, 4, 4.5), (4, 4, 4, 4, 4, 4.5), 16),
-    Design("bitmod_lossless", "bitmod_bitmod", (32, 32), (64, 16), _same(6.0625), _same(6.0625), 8),
-    Design("bitmod_lossy", "bitmod_bitmod", (32, 32), (64, 16), _same(4.0625), _same(3.0625), 8),
+    Design("ant", "bitmod_ant", (32, 32), (64, 16), (5, 5, 5.25, 5, 4, 5), (5, 5, 5.25, 5, 4, 5), 16, INT),
+    Design("olive", "bitmod_olive", (36, 32), (72, 16), (4, 4, 4, 4, 4, 4.5), (4, 4, 4, 4, 4, 4.5), 16, INT),
+    Design("bitmod_lossless", "bitmod_bitmod", (32, 32), (64, 16), _same(6.0625), _same(6.0625), 8, LOSSLESS),
+    Design("bitmod_lossy", "bitmod_bitmod", (32, 32), (64, 16), _same(4.0625), _same(3.0625), 8, LOSSY),
 )
 
 # The older simulator's run scripts (bitmod_sim/test_{ant,olive}.py at e445a5f^): one width for
 # the discriminative task, one per model for the generative one, and a 16-bit KV cache for all.
 FIGURE_DESIGNS: tuple[Design, ...] = (
     Design("fp16", "bitmod_fp16", (32, 24), (64, 12), _same(16), _same(16), 16),
-    Design("ant", "bitmod_ant", (32, 32), (64, 16), _same(5.5), (5, 5, 5.25, 5, 5, 4.5), 16),
-    Design("olive", "bitmod_olive", (36, 32), (72, 16), _same(4.5), (3.875, 4, 4.25, 3.75, 3.75, 3.5), 16),
-    Design("bitmod_lossless", "bitmod_bitmod", (32, 32), (64, 16), _same(6.0625), _same(6.0625), 16),
-    Design("bitmod_lossy", "bitmod_bitmod", (32, 32), (64, 16), _same(4.0625), _same(3.0625), 16),
+    Design("ant", "bitmod_ant", (32, 32), (64, 16), _same(5.5), (5, 5, 5.25, 5, 5, 4.5), 16, INT),
+    Design("olive", "bitmod_olive", (36, 32), (72, 16), _same(4.5), (3.875, 4, 4.25, 3.75, 3.75, 3.5), 16,
+           INT),
+    Design("bitmod_lossless", "bitmod_bitmod", (32, 32), (64, 16), _same(6.0625), _same(6.0625), 16,
+           LOSSLESS),
+    Design("bitmod_lossy", "bitmod_bitmod", (32, 32), (64, 16), _same(4.0625), _same(3.0625), 16, LOSSY),
 )
 
 
@@ -148,9 +157,9 @@ def _stepped(op: Op, acc: Accelerator, step_bits: float) -> OpResult:
 
 def _cycles_energy(workload, acc: Accelerator, attention: str, bits: float) -> tuple[int, float]:
     if attention == "kv-cache":
-        result = simulate_workload(workload, acc)
+        result = simulate(acc, workload)  # the support check, then the analytic model
         return result.cycles, result.total_energy_pj
-    linear = simulate_workload(replace(workload, ops=tuple(o for o in workload.ops if o.b_is_weight)), acc)
+    linear = simulate(acc, replace(workload, ops=tuple(o for o in workload.ops if o.b_is_weight)))
     ops = [_stepped(op, acc, bits) for op in figure_attention_ops(workload.model, workload.phase,
                                                                    workload.context)]
     return (linear.cycles + sum(r.cycles for r in ops),
@@ -163,8 +172,9 @@ def evaluate(design: Design, model_index: int, phase: str, attention: str = "kv-
     shape = design.prefill_shape if prefill else design.decode_shape
     acc = _shaped(load_accelerator(design.accelerator), shape)
     bits = (design.prefill_bits if prefill else design.decode_bits)[model_index]
-    workload = expand(MODELS[model_index], phase, batch=1, context=CONTEXT, weight_bits=bits,
-                      kv_bits=design.kv_bits, prefill_logits="all")
+    weight_format = design.weight_formats[0 if prefill else 1]
+    workload = expand(MODELS[model_index], phase, batch=1, context=CONTEXT, weight_format=weight_format,
+                      weight_bits=bits, kv_bits=design.kv_bits, prefill_logits="all")
     cycles, energy = _cycles_energy(workload, acc, attention, bits)
     return {"model": MODELS[model_index], "design": design.name, "phase": phase,
             "cycles": cycles, "energy_pj": energy}

@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from arch import Accelerator, load_accelerator  # noqa: E402
+from arch import Accelerator, load_accelerator, unsupported  # noqa: E402
 from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.papers import serving_validation  # noqa: E402
@@ -84,6 +84,9 @@ def _bound(mapping: str) -> str:
 def predict(s: MeasurementSet, g: MeasuredGemm, acc: Accelerator | None = None) -> dict:
     """One measured GEMM on ``acc`` (default: the set's design): a row of :data:`COLUMNS`."""
     acc = acc or load_accelerator(s.design)
+    reason = unsupported(acc, s.b_format, s.a_format, s.b_format)  # the one support check
+    if reason is not None:
+        raise ValueError(f"measurement set {s.name}: {reason}")
     op = simulate_gemm(g.m, g.n, g.k, acc, a_format=s.a_format, b_format=s.b_format,
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
                        out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups,

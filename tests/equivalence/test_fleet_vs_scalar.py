@@ -60,3 +60,39 @@ def test_fleet_rejects_an_unsupported_format_and_mixed_roots():
         prepare([load_design("bitmod_ant")]).run(expand("opt-1.3b", "decode", weight_format="bitmod3"))
     with pytest.raises(ValueError, match="one root type"):
         prepare([load_design("duplex"), load_design("bitmod_ant")])
+
+
+def _layer_workloads(design):
+    """Whole layers (scope="layer"): vector ops, causal FlashAttention tiles with on-chip
+    fractions, quantize steps where activations are a block format."""
+    for weights, kv in FORMATS:
+        for activations in ("fp16", "mxfp8_e4m3"):
+            if unsupported(design, weights, activations, kv, "layer") is None:
+                for phase, batch, context in (("decode", 2, 300), ("prefill", 1, 200)):
+                    yield expand("mixtral-8x7b", phase, batch=batch, context=context, weight_format=weights,
+                                 activation_format=activations, kv_format=kv, scope="layer")
+
+
+ACCELERATORS = [n for n in DESIGNS if family_of(load_design(n)) not in ("logic_pim", "fpga_lut")]
+
+
+@pytest.mark.parametrize("name", ACCELERATORS)
+def test_fleet_equals_scalar_on_whole_layers(name):
+    design = load_design(name)
+    variants = [design, replace(design, dram=replace(design.dram, bandwidth_bytes_per_s=1e12))]
+    workloads = list(_layer_workloads(design))
+    assert workloads, f"{name} runs no whole layer of the test formats"
+    fleet = prepare(variants)
+    for workload in workloads:
+        assert {"attn.softmax", "attn.norm"} <= {op.name for op in workload.vector_ops}
+        many = fleet.run(workload)
+        for i, variant in enumerate(variants):
+            _assert_equal(many, i, simulate(variant, workload))
+
+
+@pytest.mark.parametrize("name", ["duplex", "lutllm_v80"])
+def test_pim_and_lut_fleets_refuse_whole_layers_as_simulate_does(name):
+    workload = expand("opt-1.3b", "decode", scope="layer")
+    for run in (prepare([load_design(name)]).run, lambda w: simulate(load_design(name), w)):
+        with pytest.raises(ValueError, match="prices GEMM-level workloads only"):
+            run(workload)

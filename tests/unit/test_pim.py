@@ -9,22 +9,15 @@ import numpy as np
 import pytest
 
 from arch.config import ConfigError, FieldError, from_dict, load_yaml, to_dict
+from arch.design import load_design
 from arch.hbm import HBM_DEVICES, SEGMENTS, HbmDevice, HbmStack, load_hbm_device
 from arch.units.logic_pim import PimUnit
 from arch.units.xpu import Link, Xpu
 from arch.workloads import expand, load_model
-from sim.pim import (
-    TOTALS,
-    Batch,
-    System,
-    Works,
-    actions_of,
-    iteration_cost,
-    place_op,
-    route_tokens,
-    schedule,
-    simulate_workload_pim,
-)
+from sim import simulate
+from sim.energy import energy_by_component
+from sim.iteration import Batch, iteration_cost, route_tokens
+from sim.pim import TOTALS, System, Works, actions_of, place_op, schedule, simulate_workload_pim
 from sim.serving import ServingConfig, load_trace, poisson_requests, simulate_serving
 
 
@@ -151,18 +144,41 @@ def test_simulate_workload_pim_reports_each_op_and_its_device(devices):
     result = simulate_workload_pim(expand("mixtral-8x7b", "decode", batch=64, context=512),
                                    System(devices["duplex"], 2))
     names = [op.name for op in result.ops]
-    assert {"attn.score@pim", "moe.up@pim", "attn.q@xpu", "lm_head@xpu"} <= set(names)
+    # the 64 sequences' attention and the 8 experts are co-processed groups: split by Op/B
+    expected = {"attn.score@xpu+pim", "moe.up@xpu+pim", "attn.q@xpu", "moe.router@pim", "lm_head@xpu"}
+    assert expected <= set(names)
     assert result.total_energy_pj > 0 and result.cycles == sum(op.cycles for op in result.ops)
 
 
-def test_iteration_macs_equal_the_expanded_workload(devices):
-    # the serving model's decode iteration does the work arch.workloads.expand describes
-    model = load_model("mixtral-8x7b")
-    system = System(devices["duplex"], 2)
-    cost = iteration_cost(model, system, Batch((), (512,) * 16))
+@pytest.mark.parametrize("model, batch, phase, context", [
+    ("mixtral-8x7b", Batch((), (512,) * 16), "decode", 512),  # MoE: the expert group
+    ("llama-3-70b", Batch((), (2048,) * 8), "decode", 2048),  # GQA attention on PIM
+    ("opt-66b", Batch((96,) * 3, ()), "prefill", 96),  # prompts: the xPU, LM head on 3 rows
+])
+def test_a_serving_iteration_costs_what_simulate_gives(devices, model, batch, phase, context):
+    # the serving loop and sim.simulate price one iteration from the same expanded ops: a
+    # different byte rule, grouping or LM-head row count in either breaks this
+    design = load_design("duplex")
+    cost = iteration_cost(load_model(model), System(design), batch)
+    count = len(batch.prefill_tokens) + len(batch.decode_context)
+    result = simulate(design, expand(model, phase, batch=count, context=context))
+    assert cost.time_s * 1e9 == pytest.approx(result.cycles, abs=len(result.ops))  # ns, rounded per op
+    energy = energy_by_component(actions_of(cost.totals, design), design.energy)
+    assert sum(energy.values()) == pytest.approx(result.total_energy_pj, rel=1e-9)
     totals = dict(zip(TOTALS, cost.totals, strict=True))
-    assert totals["xpu_macs"] + totals["pim_macs"] == pytest.approx(
-        expand(model, "decode", batch=16, context=512).macs, rel=1e-12)
+    assert totals["xpu_macs"] + totals["pim_macs"] == pytest.approx(result.macs, rel=1e-12)
+
+
+def test_a_mixed_iteration_is_its_prompts_plus_its_decodes(devices):
+    # attention is per sequence, the linear ops see every token once and the LM head one row
+    # per sequence: the same MACs as the prefill and decode parts apart, in less time than
+    # two iterations take (the weights are read once)
+    model, system = load_model("llama-3-70b"), System(devices["duplex"], 4)
+    mixed = iteration_cost(model, system, Batch((300,), (700, 900)))
+    apart = [iteration_cost(model, system, b) for b in (Batch((300,), ()), Batch((), (700, 900)))]
+    macs = lambda c: c.totals[TOTALS.index("xpu_macs")] + c.totals[TOTALS.index("pim_macs")]  # noqa: E731
+    assert macs(mixed) == pytest.approx(macs(apart[0]) + macs(apart[1]), rel=1e-12)
+    assert mixed.time_s < apart[0].time_s + apart[1].time_s
 
 
 def test_sampled_routing_counts(devices):
