@@ -7,7 +7,10 @@
 
 The tables arrive as Arrow tables (the store keeps its rows as Arrow) and are written from
 those columns directly: no per-row Python object, no round trip through pandas for the big
-files. Every file is written atomically (:func:`experiments.store.write_atomic`); the
+files. ``results.csv`` is written for sweeps of up to :data:`CSV_ROWS` points: a million
+rows of text take longer to format than the whole sweep takes to run, and say nothing the
+Parquet file does not (metadata.json says when it was left out, and why). Every file is
+written atomically (:func:`experiments.store.write_atomic`); the
 Parquet files carry the metadata (versions, git sha, spec hash, seed) in their schema.
 """
 
@@ -25,7 +28,9 @@ import pyarrow.parquet as pq
 
 from .store import write_atomic
 
-__all__ = ["collect_metadata", "export_tables", "git_sha"]
+__all__ = ["CSV_ROWS", "collect_metadata", "export_tables", "git_sha"]
+
+CSV_ROWS = 100_000  # results.csv up to this many rows; results.parquet always
 
 # Packages whose versions go with every store (results depend on them).
 _PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "pyyaml", "simpy", "matplotlib", "optuna", "dask",
@@ -77,11 +82,15 @@ def _pareto(table: pa.Table):
 
 
 def export_tables(table: pa.Table, ops: pa.Table, out_dir: Path, meta: dict) -> tuple[Path, ...]:
-    """results.parquet/.csv (one row per point x workload), ops.parquet, pareto.csv, metadata.json."""
-    out_dir = Path(out_dir)
+    """results.parquet and .csv (one row per point x workload; the CSV up to :data:`CSV_ROWS` rows),
+    ops.parquet, pareto.csv, metadata.json."""
+    out_dir, csv = Path(out_dir), table.num_rows <= CSV_ROWS
+    if not csv:
+        meta = meta | {"results_csv": f"not written: {table.num_rows} rows (more than {CSV_ROWS}); "
+                                      "results.parquet holds every row"}
     return (
         write_atomic(out_dir / "results.parquet", _parquet(table, meta)),
-        write_atomic(out_dir / "results.csv", lambda tmp: pacsv.write_csv(table, tmp)),
+        *([write_atomic(out_dir / "results.csv", lambda tmp: pacsv.write_csv(table, tmp))] if csv else []),
         write_atomic(out_dir / "ops.parquet", _parquet(ops, meta)),
         write_atomic(out_dir / "pareto.csv", _pareto(table)),
         write_atomic(out_dir / "metadata.json",
