@@ -82,13 +82,18 @@ def _design_columns(designs: tuple, weight_format: str, qsnr: QsnrSpec) -> dict[
                                                 qsnr.seed) for d in designs])}
 
 
+def _axis_columns(block: Block) -> dict[str, list]:
+    axes = [axis for axis, _ in block.design_labels[0]] if block.design_labels else []
+    values = list(zip(*([v for _, v in labels] for labels in block.design_labels), strict=True))
+    return {f"axis:{axis}": list(column) for axis, column in zip(axes, values, strict=True)}
+
+
 def _base_columns(block: Block) -> dict:
     names, families = _cached(("names", block.key), lambda: ([describe(d) for d in block.designs],
                                                              [family_of(d) for d in block.designs]))
     columns = {"point_id": list(block.point_ids), "seq": list(block.seqs), "design": names,
                "base": block.base, "family": families}
-    for axis in dict(block.design_labels[0]) if block.design_labels else ():
-        columns[f"axis:{axis}"] = [dict(labels)[axis] for labels in block.design_labels]
+    columns |= _cached(("axes", block.key), lambda: _axis_columns(block))
     columns |= {f"axis:{axis}": value for axis, value in block.workload_labels}
     return columns | asdict(block.workload)
 

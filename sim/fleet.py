@@ -87,6 +87,7 @@ class AcceleratorFleet:
 
     designs: tuple[Accelerator, ...]
     _arrays: dict = field(default_factory=dict, repr=False)
+    _checked: set = field(default_factory=set, repr=False)  # format triples every design runs
 
     def _designs(self, b_format: str, b_bits: float, a_format: str) -> BatchDesigns:
         key = (b_format, b_bits, a_format)
@@ -98,8 +99,11 @@ class AcceleratorFleet:
         if workload.scope != "gemm":
             raise ValueError("the vectorized path evaluates GEMM-scope workloads "
                              "(expand(..., scope='gemm')); run whole layers through sim.simulate")
-        for design in self.designs:
-            check_supported(design, workload)
+        formats = (workload.weight_format, workload.activation_format, workload.kv_format)
+        if formats not in self._checked:  # support depends on the (frozen) design and the formats only
+            for design in self.designs:
+                check_supported(design, workload)
+            self._checked.add(formats)
         ops, count = workload.ops, len(self.designs)
         shape = (count, len(ops))
         out = {k: np.zeros(shape, np.int64) for k in ("compute", "memory", "cycles")}
@@ -123,7 +127,10 @@ class AcceleratorFleet:
                           np.array([d.clock_hz for d in self.designs]))
 
     def _by_component(self, slots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        names = np.array([_slot_names(d) for d in self.designs], object).reshape(-1, len(_SLOTS))
+        if "names" not in self._arrays:
+            self._arrays["names"] = np.array([_slot_names(d) for d in self.designs],
+                                             object).reshape(-1, len(_SLOTS))
+        names = self._arrays["names"]
         energy: dict[str, np.ndarray] = {}
         for i, slot in enumerate(_SLOTS):
             for name in dict.fromkeys(names[:, i]):
