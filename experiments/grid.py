@@ -15,7 +15,10 @@ spec's order (the last axis varies fastest; random sampling draws indices); its
 gives the typed point. Unsupported pairs (:func:`arch.unsupported`, decided once per design
 and format triple) are skipped and counted; a pair seen before is dropped. The points of one
 workload are cut into :class:`Block` s of at most ``block_size`` designs: the unit a worker
-evaluates (:mod:`experiments.blocks`) and the store commits in one transaction.
+evaluates (:mod:`experiments.blocks`) and the store commits in one transaction. A point's
+``seq`` numbers it in block order (spec design by spec design, workload combination by
+workload combination in the spec's order, then designs in the spec's order), so each block
+holds a run of consecutive ``seq`` and the stored blocks sort by their first point.
 """
 
 from __future__ import annotations
@@ -182,6 +185,11 @@ def plan_sweep(spec: SweepSpec, block_size: int = 4096) -> SweepPlan:
         d, w = d[keep], w[keep]
         new = seen.new(designs, workloads, d, w)
         d, w = d[new], w[new]
+        _, first = np.unique(w, return_index=True)  # block order: by workload, first seen first
+        rank = np.empty(int(w.max()) + 1 if len(w) else 0, np.int64)
+        rank[w[np.sort(first)]] = np.arange(len(first))
+        order = np.argsort(rank[w], kind="stable")
+        d, w = d[order], w[order]
         ids = [hashlib.sha256((designs.hashes[a] + workloads.hashes[b]).encode()).hexdigest()
                for a, b in zip(d.tolist(), w.tolist(), strict=True)]
         seqs = list(range(seq, seq + len(ids)))

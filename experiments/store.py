@@ -319,15 +319,16 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
 
 
 def _sorted(tables: list[pa.Table], by: list[str]) -> pa.Table:
-    """The tables joined (columns missing from some are null there), stably sorted by ``by``."""
-    tables = [t for t in tables if t.num_rows]
+    """The tables joined (columns missing from some are null there), stably sorted by ``by``:
+    ordered by their first row, which sorts the rows too when each table holds a run of
+    ``by`` values no other table's run overlaps (a sweep's blocks); else row by row."""
+    tables = sorted((t for t in tables if t.num_rows), key=lambda t: [t[c][0].as_py() for c in by])
     if not tables:
         return pa.table({})
     table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
     keys = [table[c].to_numpy() for c in reversed(by)]
-    if len(by) == 1 and np.all(keys[0][1:] >= keys[0][:-1]):
-        return table
-    return table.take(np.lexsort(keys))
+    order = np.lexsort(keys)
+    return table if np.all(order[1:] > order[:-1]) else table.take(order)
 
 
 def _umask() -> int:
