@@ -43,6 +43,13 @@ def _where(frame: pd.DataFrame, mask) -> pd.DataFrame:
     return frame if mask.all() else frame[mask]
 
 
+def _only(frame: pd.DataFrame, columns, prefix: str = "energy_") -> pd.DataFrame:
+    """The columns a figure reads (those present; and every ``prefix``...``_pj`` one), so that
+    the groups it cuts a million rows into copy only those."""
+    wanted = set(columns) | {"status", "feasible", "pareto", *_SCENARIO}
+    return frame[[c for c in frame.columns if c in wanted or c.startswith(prefix) and c.endswith("_pj")]]
+
+
 def _ok(frame: pd.DataFrame) -> pd.DataFrame:
     return _where(frame, frame["status"] == "ok") if len(frame) else frame
 
@@ -115,6 +122,7 @@ def _plain_log_ticks(ax) -> None:
 
 def pareto_figure(frame: pd.DataFrame):
     """Latency vs energy per workload scenario; the stored Pareto points are highlighted."""
+    frame = _only(frame, ["family", "design", "latency_s", "energy_pj"], prefix="-")
     scenarios = _scenarios(_ok(frame))
     fig, axes = _grid(len(scenarios))
     for ax, (title, everything) in zip(axes, scenarios, strict=False):
@@ -149,6 +157,7 @@ def _showcase(frame: pd.DataFrame, limit: int = 12) -> pd.DataFrame:
 
 def energy_breakdown_figure(frame: pd.DataFrame):
     """Stacked energy per component (the ``energy_<c>_pj`` columns) of the showcased points."""
+    frame = _only(frame, ["edp_j_s", "design", "weight_format", "unit_rows", "unit_cols"])
     scenarios = _scenarios(_feasible(frame))
     fig, axes = _grid(len(scenarios), width=7.0)
     columns = [c for c in frame.columns if c.startswith("energy_") and c.endswith("_pj") and c != "energy_pj"]
@@ -171,7 +180,8 @@ def energy_breakdown_figure(frame: pd.DataFrame):
 def roofline_figure(frame: pd.DataFrame):
     """Attained MAC/s vs arithmetic intensity (MAC/byte of DRAM), one panel per hardware family,
     with the compute and bandwidth roofs of the family's designs."""
-    frame = _feasible(frame)
+    frame = _feasible(_only(frame, ["family", "arithmetic_intensity_macs_per_byte", "attained_macs_per_s",
+                                    "peak_macs_per_s", "dram_bandwidth_bytes_per_s"], prefix="-"))
     families = list(frame.groupby("family", sort=False)) if len(frame) else []
     fig, axes = _grid(len(families))
     for ax, (family, rows) in zip(axes, families, strict=False):

@@ -116,21 +116,27 @@ def _columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in _TABLE_COLUMNS if c in frame.columns]
 
 
+def feasible_mask(frame: pd.DataFrame) -> pd.Series:
+    """Which rows are ok and meet every constraint (the ``feasible`` column a sweep writes)."""
+    return (frame["status"] == "ok") & frame["feasible"].astype(bool)
+
+
 def feasible_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The ok rows that meet every constraint (the ``feasible`` column a sweep writes)."""
-    if not len(frame):
-        return frame
-    return frame[(frame["status"] == "ok") & frame["feasible"].astype(bool)]
+    return frame[feasible_mask(frame)] if len(frame) else frame
 
 
-def _tables(frame: pd.DataFrame, ok: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _tables(frame: pd.DataFrame, ok: pd.Series) -> dict[str, pd.DataFrame]:
+    """The report's tables; ``ok`` marks the feasible rows (only the rows shown are copied)."""
     tables = {}
-    if len(ok):
-        tables["Pareto set (feasible, non-dominated per workload)"] = ok[ok["pareto"]][_columns(ok)]
-        base = "base" if "base" in ok else "design"
-        known = ok[ok["edp_j_s"].notna()]
-        best = known.loc[known.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()]
-        tables["Lowest energy-delay product per base design and phase (feasible points)"] = best[_columns(ok)]
+    if ok.any():
+        tables["Pareto set (feasible, non-dominated per workload)"] = frame.loc[ok & frame["pareto"],
+                                                                                 _columns(frame)]
+        base = "base" if "base" in frame else "design"
+        known = frame.loc[ok & frame["edp_j_s"].notna(), [base, "phase", "edp_j_s"]]
+        best = known.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()
+        tables["Lowest energy-delay product per base design and phase (feasible points)"] = frame.loc[
+            best, _columns(frame)]
     failed = frame[frame["status"] == "failed"] if len(frame) else frame
     if len(failed):
         tables["Failed points"] = failed[["design", "weight_format", "phase", "error"]].head(50)
@@ -202,8 +208,8 @@ def build_report(out_dir: Path) -> list[Path]:
         plots = plot_all(frame, ops, out_dir / "plots")
     except OSError as exc:
         raise UserError(f"cannot write plots in {out_dir / 'plots'}: {exc.strerror or exc}") from None
-    ok = feasible_rows(frame)
-    facts, tables = _facts(frame, meta, len(ok)), _tables(frame, ok)
+    ok = feasible_mask(frame) if len(frame) else pd.Series(False, index=frame.index)
+    facts, tables = _facts(frame, meta, int(ok.sum())), _tables(frame, ok)
     report = write_atomic(out_dir / "report.html", lambda p: p.write_text(_html(facts, tables, meta, plots)))
     summary = write_atomic(out_dir / "summary.md",
                            lambda p: p.write_text(_markdown(facts, tables, meta, plots, out_dir)))
