@@ -59,7 +59,7 @@ def _wanted(column: str) -> bool:
 def _read_parquet(path: Path, columns=None) -> pd.DataFrame:
     try:
         if columns is not None:
-            columns = [c for c in pq.read_schema(path).names if columns(c)]
+            columns = [c for c in pq.ParquetDataset(path).schema.names if columns(c)]
         return pd.read_parquet(path, columns=columns)
     except (OSError, ValueError, TypeError, KeyError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise _unreadable(path, exc) from None
