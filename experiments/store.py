@@ -85,6 +85,11 @@ def pack_rows(points: pd.DataFrame, ops: pd.DataFrame) -> PackedRows:
     return PackedRows(tuple(points["point_id"].tolist()) if len(points) else (), _blob(points), _blob(ops))
 
 
+def pack_table(points: pa.Table, ops: pd.DataFrame) -> PackedRows:
+    """:func:`pack_rows` of point rows already in Arrow."""
+    return PackedRows(tuple(points["point_id"].to_pylist()), _ipc(points), _blob(ops))
+
+
 _COLUMNS = {"meta": ["key", "value"], "points": ["point_id", "seq", "status", "error", "row"],
             "ops": ["point_id", "idx", "row"]}
 
@@ -303,7 +308,10 @@ class ResultStore:
 
 
 def _blob(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return _ipc(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _ipc(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table)

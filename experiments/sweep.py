@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from .blocks import block_of_points, evaluate_block, evaluate_point
+from .blocks import block_of_points, evaluate_block, evaluate_block_packed, evaluate_point
 from .errors import Interrupted, UserError
 from .export import collect_metadata, export_tables
 from .grid import Block, plan_sweep, spec_size
@@ -78,11 +78,6 @@ def _pending(blocks: list[Block], done: set[str]) -> list[Block]:
     return pending
 
 
-def _packed(block: Block, qsnr: QsnrSpec, op_rows: bool) -> PackedRows:
-    """A block's rows packed for the store, where they are computed (a worker, or here)."""
-    return pack_rows(*evaluate_block(block, qsnr, op_rows))
-
-
 _SHIPPED: dict[str, tuple] = {}  # in a pool worker: a design set's (designs, labels), by block key
 
 
@@ -92,7 +87,7 @@ def _install(design_sets: dict[str, tuple]) -> None:
 
 def _evaluate_shipped(block: Block, qsnr: QsnrSpec, op_rows: bool) -> PackedRows:
     designs, labels = _SHIPPED[block.key]
-    return _packed(replace(block, designs=designs, design_labels=labels), qsnr, op_rows)
+    return evaluate_block_packed(replace(block, designs=designs, design_labels=labels), qsnr, op_rows)
 
 
 def _local(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, jobs: int) -> Iterator[PackedRows]:
@@ -130,7 +125,7 @@ def _dask(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, address: str) -> I
             cluster.close()
         raise UserError(f"cannot reach Dask scheduler {address}: {exc}") from None
     try:
-        futures = client.map(_packed, blocks, qsnr=qsnr, op_rows=op_rows, pure=False)
+        futures = client.map(evaluate_block_packed, blocks, qsnr=qsnr, op_rows=op_rows, pure=False)
         for future in dask_completed(futures):
             yield future.result()
             future.release()
