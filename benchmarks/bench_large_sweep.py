@@ -36,15 +36,18 @@ from experiments.sweep import available_cpus, block_size, finish, open_store, ru
 LARGE = default_spec_path().parent / "large.yaml"
 
 
-def _cpu_s() -> float:
+def _cpu_s() -> tuple[float, float]:
+    """CPU seconds of this process, and of its finished worker processes."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _timed(label: str, fn):
-    wall, cpu = time.perf_counter(), _cpu_s()
+    wall, (own, workers) = time.perf_counter(), _cpu_s()
     value = fn()
-    print(f"  {label:<32} {time.perf_counter() - wall:7.1f} s wall  {_cpu_s() - cpu:7.1f} s CPU", flush=True)
+    here, pool = _cpu_s()[0] - own, _cpu_s()[1] - workers
+    print(f"  {label:<32} {time.perf_counter() - wall:7.1f} s wall  {here + pool:7.1f} s CPU"
+          f"  ({here:.1f} here + {pool:.1f} workers)", flush=True)
     return value, time.perf_counter() - wall
 
 
@@ -90,10 +93,11 @@ def main() -> None:
         spec = replace(spec, sampling=Sampling("random", args.points, 0))
     with tempfile.TemporaryDirectory() as tmp:
         print(f"large.yaml on this machine ({args.jobs or 'all'} jobs):")
-        start, cpu = time.perf_counter(), _cpu_s()
+        start, cpu = time.perf_counter(), sum(_cpu_s())
         points, skipped, sweep_s = sweep_phases(spec, Path(tmp), args.jobs)
         _, report_s = _timed("report (HTML, plots)", lambda: build_report(Path(tmp)))
-        print(f"  {'whole sweep':<32} {time.perf_counter() - start:7.1f} s wall  {_cpu_s() - cpu:7.1f} s CPU")
+        wall = time.perf_counter() - start
+        print(f"  {'whole sweep':<32} {wall:7.1f} s wall  {sum(_cpu_s()) - cpu:7.1f} s CPU")
     total = sweep_s + report_s
     fast = points / total
     scalar = scalar_points_per_s(spec, args.scalar_sample)
