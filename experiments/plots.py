@@ -98,6 +98,11 @@ def _grid(count: int, width: float = 6.0, height: float = 4.5):
     return fig, list(axes.flat)
 
 
+def _width(frame: pd.DataFrame) -> float:
+    """Inches per panel: wider where clouds may be histograms, whose legends sit beside them."""
+    return 9.5 if len(frame) > CLOUD_POINTS else 6.0
+
+
 def _legend(ax) -> None:
     """The legend: beside a panel holding a 2-D histogram (finding the emptiest corner of one
     is slow and seldom finds any), inside otherwise."""
@@ -124,7 +129,7 @@ def pareto_figure(frame: pd.DataFrame):
     """Latency vs energy per workload scenario; the stored Pareto points are highlighted."""
     frame = _only(frame, ["family", "design", "latency_s", "energy_pj"], prefix="-")
     scenarios = _scenarios(_ok(frame))
-    fig, axes = _grid(len(scenarios))
+    fig, axes = _grid(len(scenarios), width=_width(frame))
     for ax, (title, everything) in zip(axes, scenarios, strict=False):
         feasible = everything["feasible"] if "feasible" in everything else np.ones(len(everything), bool)
         feasible = np.asarray(feasible, bool)
@@ -183,7 +188,7 @@ def roofline_figure(frame: pd.DataFrame):
     frame = _feasible(_only(frame, ["family", "arithmetic_intensity_macs_per_byte", "attained_macs_per_s",
                                     "peak_macs_per_s", "dram_bandwidth_bytes_per_s"], prefix="-"))
     families = list(frame.groupby("family", sort=False)) if len(frame) else []
-    fig, axes = _grid(len(families))
+    fig, axes = _grid(len(families), width=_width(frame))
     for ax, (family, rows) in zip(axes, families, strict=False):
         ai = rows["arithmetic_intensity_macs_per_byte"].to_numpy(float)
         xs = np.geomspace(max(ai.min() / 4, 1e-2), ai.max() * 4, 200)
