@@ -2,8 +2,9 @@
 
     python -m benchmarks.bench_large_sweep [--points N] [--scalar-sample 300] [--jobs J]
 
-1. ``bitplane sweep experiments/specs/large.yaml`` as users run it: plan, evaluate (blocks
-   through ``sim.fleet``), the crash-safe store, the Pareto set, the Parquet/CSV tables and
+1. ``bitplane sweep experiments/specs/large.yaml`` as users run it, step by step as
+   :func:`experiments.sweep.run_sweep` takes them: plan, evaluate (blocks through
+   ``sim.fleet``) into the crash-safe store, the Pareto set and the Parquet/CSV tables, then
    the report; wall time and CPU time (this process and its workers) per phase.
 2. The reference: the scalar path (``experiments.blocks.evaluate_point``, one
    ``sim.simulate`` per point) on a seeded sample of the same points, in this process.
@@ -30,21 +31,37 @@ from experiments.grid import plan_sweep
 from experiments.points import DesignPoint
 from experiments.report import build_report
 from experiments.spec import Sampling, load_spec
-from experiments.sweep import run_sweep
+from experiments.sweep import available_cpus, block_size, finish, open_store, run_blocks, spec_size
 
 LARGE = default_spec_path().parent / "large.yaml"
 
 
-def _cpu_s() -> float:
+def _cpu_s() -> tuple[float, float]:
+    """CPU seconds of this process, and of its finished worker processes."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _timed(label: str, fn):
-    wall, cpu = time.perf_counter(), _cpu_s()
+    wall, (own, workers) = time.perf_counter(), _cpu_s()
     value = fn()
-    print(f"  {label:<28} {time.perf_counter() - wall:7.1f} s wall  {_cpu_s() - cpu:7.1f} s CPU")
+    here, pool = _cpu_s()[0] - own, _cpu_s()[1] - workers
+    print(f"  {label:<32} {time.perf_counter() - wall:7.1f} s wall  {here + pool:7.1f} s CPU"
+          f"  ({here:.1f} here + {pool:.1f} workers)", flush=True)
     return value, time.perf_counter() - wall
+
+
+def sweep_phases(spec, out: Path, jobs: int | None) -> tuple[int, int, float]:
+    """:func:`experiments.sweep.run_sweep`'s steps, each timed: (points, skipped, wall seconds)."""
+    workers = jobs or available_cpus()
+    plan, plan_s = _timed("plan (blocks of typed designs)", lambda: plan_sweep(
+        spec, block_size(spec_size(spec), workers)))
+    with open_store(out, spec) as store:
+        _, run_s = _timed("evaluate + crash-safe store", lambda: run_blocks(
+            list(plan.blocks), store, spec.qsnr, jobs=jobs, quiet=True, op_rows=spec.op_rows))
+        _, finish_s = _timed("Pareto set + Parquet/CSV", lambda: finish(
+            store, spec, out, {"skipped_unsupported": plan.skipped}))
+    return plan.points, plan.skipped, plan_s + run_s + finish_s
 
 
 def scalar_points_per_s(spec, sample: int) -> float:
@@ -76,15 +93,17 @@ def main() -> None:
         spec = replace(spec, sampling=Sampling("random", args.points, 0))
     with tempfile.TemporaryDirectory() as tmp:
         print(f"large.yaml on this machine ({args.jobs or 'all'} jobs):")
-        outcome, sweep_s = _timed("sweep (plan, store, Pareto)", lambda: run_sweep(
-            spec, Path(tmp), jobs=args.jobs, quiet=True))
+        start, cpu = time.perf_counter(), sum(_cpu_s())
+        points, skipped, sweep_s = sweep_phases(spec, Path(tmp), args.jobs)
         _, report_s = _timed("report (HTML, plots)", lambda: build_report(Path(tmp)))
+        wall = time.perf_counter() - start
+        print(f"  {'whole sweep':<32} {wall:7.1f} s wall  {sum(_cpu_s()) - cpu:7.1f} s CPU")
     total = sweep_s + report_s
-    fast = outcome.points / total
+    fast = points / total
     scalar = scalar_points_per_s(spec, args.scalar_sample)
-    print(f"  {outcome.points:,} points ({outcome.skipped:,} skipped) in {total:.1f} s wall: "
+    print(f"  {points:,} points ({skipped:,} skipped) in {total:.1f} s wall: "
           f"{fast:,.0f} points/s end to end")
-    print(f"  scalar reference: {scalar:,.0f} points/s (evaluation only) -> {outcome.points / scalar:,.0f} s "
+    print(f"  scalar reference: {scalar:,.0f} points/s (evaluation only) -> {points / scalar:,.0f} s "
           f"for the sweep")
     print(f"  ratio fast / scalar: {fast / scalar:,.1f}x")
 

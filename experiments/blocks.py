@@ -23,6 +23,7 @@ from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from arch import Accelerator
 from arch.design import describe, family_of
@@ -37,9 +38,9 @@ from sim.run import design_facts
 from .grid import Block
 from .points import DEFAULT_QSNR, DesignPoint, expanded
 from .spec import QsnrSpec
-from .store import PointRecord
+from .store import PackedRows, PointRecord, pack_table
 
-__all__ = ["block_of_points", "evaluate_block", "evaluate_point"]
+__all__ = ["block_of_points", "evaluate_block", "evaluate_block_packed", "evaluate_point"]
 
 
 _CACHE: dict[tuple, object] = {}  # per process: what a design set yields, by (kind, block key, ...)
@@ -82,13 +83,18 @@ def _design_columns(designs: tuple, weight_format: str, qsnr: QsnrSpec) -> dict[
                                                 qsnr.seed) for d in designs])}
 
 
+def _axis_columns(block: Block) -> dict[str, list]:
+    axes = [axis for axis, _ in block.design_labels[0]] if block.design_labels else []
+    values = list(zip(*([v for _, v in labels] for labels in block.design_labels), strict=True))
+    return {f"axis:{axis}": list(column) for axis, column in zip(axes, values, strict=True)}
+
+
 def _base_columns(block: Block) -> dict:
     names, families = _cached(("names", block.key), lambda: ([describe(d) for d in block.designs],
                                                              [family_of(d) for d in block.designs]))
     columns = {"point_id": list(block.point_ids), "seq": list(block.seqs), "design": names,
                "base": block.base, "family": families}
-    for axis in dict(block.design_labels[0]) if block.design_labels else ():
-        columns[f"axis:{axis}"] = [dict(labels)[axis] for labels in block.design_labels]
+    columns |= _cached(("axes", block.key), lambda: _axis_columns(block))
     columns |= {f"axis:{axis}": value for axis, value in block.workload_labels}
     return columns | asdict(block.workload)
 
@@ -125,16 +131,41 @@ def _ops(block: Block, many) -> pd.DataFrame:
         "op_index": np.tile(np.arange(ops), designs), "seq": np.repeat(np.array(block.seqs), ops)})
 
 
-def _rows(block: Block, evaluate, qsnr: QsnrSpec, op_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _columns(block: Block, evaluate, qsnr: QsnrSpec, op_rows: bool) -> tuple[dict, pd.DataFrame]:
+    """(the block's point rows as columns, a scalar standing for a whole column; its op rows)."""
     base = _base_columns(block)
     try:
         workload = expanded(block.workload)
         many = evaluate(workload)
         rows = base | _metrics(block, workload, many, qsnr) | {"status": "ok", "error": ""}
-        return pd.DataFrame(rows), _ops(block, many) if op_rows else pd.DataFrame()
+        return rows, _ops(block, many) if op_rows else pd.DataFrame()
     except Exception as exc:  # noqa: BLE001 - failed points are data, the sweep goes on
-        failed = base | {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-        return pd.DataFrame(failed), pd.DataFrame()
+        return base | {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}, pd.DataFrame()
+
+
+def _rows(block: Block, evaluate, qsnr: QsnrSpec, op_rows: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, ops = _columns(block, evaluate, qsnr, op_rows)
+    return pd.DataFrame(rows), ops
+
+
+def _arrow(value, count: int) -> pa.Array:
+    """One column as Arrow, as ``pa.Table.from_pandas`` makes it from the block's DataFrame
+    (NaN is null, text is large_string; a scalar fills the column)."""
+    if isinstance(value, np.ndarray | list):
+        array = pa.array(value, from_pandas=True)
+    elif isinstance(value, float) and math.isnan(value):
+        array = pa.nulls(count, pa.float64())
+    else:
+        array = pa.repeat(value, count)
+    return array.cast(pa.large_string()) if pa.types.is_string(array.type) else array
+
+
+def evaluate_block_packed(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR, op_rows: bool = True) -> PackedRows:
+    """:func:`evaluate_block`'s rows packed for the store, built as Arrow columns (no DataFrame)."""
+    fleet = _cached(("fleet", block.key), lambda: prepare(block.designs))
+    rows, ops = _columns(block, fleet.run, qsnr, op_rows)
+    table = pa.table({name: _arrow(value, len(block)) for name, value in rows.items()})
+    return pack_table(table, ops)
 
 
 def evaluate_block(block: Block, qsnr: QsnrSpec = DEFAULT_QSNR,

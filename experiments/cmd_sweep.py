@@ -8,8 +8,10 @@
 
 A sweep or search writes ``DIR/results.sqlite`` (the crash-safe store; a rerun resumes it),
 ``DIR/results.parquet`` and ``.csv`` (one row per design point x workload, ``point_id``
-first), ``DIR/ops.parquet``, ``DIR/pareto.csv``, ``DIR/metadata.json`` and, unless
-``--no-report``, ``DIR/report.html``, ``DIR/summary.md`` and ``DIR/plots/*.png|svg``.
+first; the CSV for sweeps of up to 100,000 points: convert a bigger one with
+``pandas.read_parquet(...).to_csv(...)`` if you must), ``DIR/ops.parquet``,
+``DIR/pareto.csv``, ``DIR/metadata.json`` and, unless ``--no-report``, ``DIR/report.html``,
+``DIR/summary.md`` and ``DIR/plots/*.png|svg``.
 """
 
 from __future__ import annotations

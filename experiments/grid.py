@@ -15,7 +15,10 @@ spec's order (the last axis varies fastest; random sampling draws indices); its
 gives the typed point. Unsupported pairs (:func:`arch.unsupported`, decided once per design
 and format triple) are skipped and counted; a pair seen before is dropped. The points of one
 workload are cut into :class:`Block` s of at most ``block_size`` designs: the unit a worker
-evaluates (:mod:`experiments.blocks`) and the store commits in one transaction.
+evaluates (:mod:`experiments.blocks`) and the store commits in one transaction. A point's
+``seq`` numbers it in block order (spec design by spec design, workload combination by
+workload combination in the spec's order, then designs in the spec's order), so each block
+holds a run of consecutive ``seq`` and the stored blocks sort by their first point.
 """
 
 from __future__ import annotations
@@ -114,17 +117,38 @@ def _split(index: np.ndarray, axes: dict, design_axes: list[str]) -> tuple[np.nd
 
 
 def _supported(designs: _Side, workloads: _Side, d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Whether each (design, workload) pair can run: decided once per design and (formats, scope)
+    that some pair meets, then looked up for every pair as an array."""
     triples = [(x.weight_format, x.activation_format, x.kv_format, x.scope) for x in workloads.objects]
     unique = list(dict.fromkeys(triples))
-    triple_of = np.array([unique.index(t) for t in triples])
-    cache: dict[tuple[int, int], bool] = {}
+    triple_of = np.array([unique.index(t) for t in triples], np.int64)[w]
+    pairs = d * len(unique) + triple_of
+    table = np.zeros(len(designs.objects) * len(unique), bool)
+    for pair in np.unique(pairs).tolist():
+        table[pair] = unsupported(designs.objects[pair // len(unique)], *unique[pair % len(unique)]) is None
+    return table[pairs]
 
-    def ok(di: int, ti: int) -> bool:
-        if (di, ti) not in cache:
-            cache[di, ti] = unsupported(designs.objects[di], *unique[ti]) is None
-        return cache[di, ti]
 
-    return np.array([ok(int(a), int(b)) for a, b in zip(d, triple_of[w], strict=True)], bool)
+class _Seen:
+    """The (design hash, workload hash) pairs planned so far, as integer keys: a point whose
+    pair was planned before (so its ``point_id`` too) is dropped, found with array lookups."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+        self.keys = np.zeros(0, np.int64)
+
+    def new(self, designs: _Side, workloads: _Side, d: np.ndarray, w: np.ndarray) -> np.ndarray:
+        before = len(self.codes)
+        code = lambda hashes: np.array([self.codes.setdefault(h, len(self.codes)) for h in hashes],  # noqa: E731
+                                       np.int64)
+        design_codes = code(designs.hashes)
+        keys = design_codes[d] * (1 << 32) + code(workloads.hashes)[w]
+        first = np.zeros(len(keys), bool)
+        first[np.unique(keys, return_index=True)[1]] = True
+        if len(design_codes) and design_codes.min() < before:  # a design planned before: look back
+            first &= ~np.isin(keys, self.keys)
+        self.keys = np.concatenate([self.keys, keys[first]])
+        return first
 
 
 def _blocks(base: str, designs: _Side, workloads: _Side, d, w, ids, seqs,
@@ -150,7 +174,7 @@ def plan_sweep(spec: SweepSpec, block_size: int = 4096) -> SweepPlan:
     """Every distinct, supported point of ``spec`` in order, as blocks (module docstring)."""
     axes = [spec.design_axes(i) for i in range(len(spec.designs))]
     sizes = [math.prod(len(v) for v in a.values()) for a in axes]
-    blocks, seen, skipped, seq = [], set(), 0, 0
+    blocks, seen, skipped, seq = [], _Seen(), 0, 0
     for i, index in enumerate(_indices(spec, sizes)):
         design_axes = [a for a in axes[i] if not workload_field(a)]
         designs = _design_side(spec.designs[i].base, {a: axes[i][a] for a in design_axes})
@@ -159,10 +183,15 @@ def plan_sweep(spec: SweepSpec, block_size: int = 4096) -> SweepPlan:
         keep = _supported(designs, workloads, d, w)
         skipped += int((~keep).sum())
         d, w = d[keep], w[keep]
+        new = seen.new(designs, workloads, d, w)
+        d, w = d[new], w[new]
+        _, first = np.unique(w, return_index=True)  # block order: by workload, first seen first
+        rank = np.empty(int(w.max()) + 1 if len(w) else 0, np.int64)
+        rank[w[np.sort(first)]] = np.arange(len(first))
+        order = np.argsort(rank[w], kind="stable")
+        d, w = d[order], w[order]
         ids = [hashlib.sha256((designs.hashes[a] + workloads.hashes[b]).encode()).hexdigest()
                for a, b in zip(d.tolist(), w.tolist(), strict=True)]
-        new = np.array([pid not in seen and not seen.add(pid) for pid in ids], bool)
-        d, w, ids = d[new], w[new], [p for p, n in zip(ids, new, strict=True) if n]
         seqs = list(range(seq, seq + len(ids)))
         seq += len(ids)
         blocks += _blocks(spec.designs[i].base, designs, workloads, d, w, ids, seqs, block_size)

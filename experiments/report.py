@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .errors import UserError
 from .plots import plot_all
@@ -45,9 +46,21 @@ def _unreadable(path: Path, problem: object) -> UserError:
                      f"rebuild it from the store with the same bitplane sweep or search command")
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+# Columns the report reads besides _REQUIRED, _METRICS and _TABLE_COLUMNS (and every
+# energy_<component>_pj): a million-row sweep's other columns are not loaded at all.
+_ALSO_READ = ("base", "feasible", "pareto", "error")
+
+
+def _wanted(column: str) -> bool:
+    return (column in (*_REQUIRED, *_METRICS, *_TABLE_COLUMNS, *_ALSO_READ)
+            or column.startswith("energy_") and column.endswith("_pj"))
+
+
+def _read_parquet(path: Path, columns=None) -> pd.DataFrame:
     try:
-        return pd.read_parquet(path)
+        if columns is not None:
+            columns = [c for c in pq.ParquetDataset(path).schema.names if columns(c)]
+        return pd.read_parquet(path, columns=columns)
     except (OSError, ValueError, TypeError, KeyError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise _unreadable(path, exc) from None
 
@@ -86,7 +99,7 @@ def load_results(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     path = out_dir / "results.parquet"
     if not path.is_file():
         raise UserError(f"{path}: no results here (run bitplane sweep or search with --out {out_dir})")
-    frame = _check_columns(_read_parquet(path), path)
+    frame = _check_columns(_read_parquet(path, _wanted), path)
     ops_path = out_dir / "ops.parquet"
     ops = _read_parquet(ops_path) if ops_path.is_file() else pd.DataFrame()
     if len(ops) and not {"point_id", "op", "latency_s"} <= set(ops.columns):
@@ -103,31 +116,37 @@ def _columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in _TABLE_COLUMNS if c in frame.columns]
 
 
+def feasible_mask(frame: pd.DataFrame) -> pd.Series:
+    """Which rows are ok and meet every constraint (the ``feasible`` column a sweep writes)."""
+    return (frame["status"] == "ok") & frame["feasible"].astype(bool)
+
+
 def feasible_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The ok rows that meet every constraint (the ``feasible`` column a sweep writes)."""
-    if not len(frame):
-        return frame
-    return frame[(frame["status"] == "ok") & frame["feasible"].astype(bool)]
+    return frame[feasible_mask(frame)] if len(frame) else frame
 
 
-def _tables(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    ok = feasible_rows(frame)
+def _tables(frame: pd.DataFrame, ok: pd.Series) -> dict[str, pd.DataFrame]:
+    """The report's tables; ``ok`` marks the feasible rows (only the rows shown are copied)."""
     tables = {}
-    if len(ok):
-        tables["Pareto set (feasible, non-dominated per workload)"] = ok[ok["pareto"]][_columns(ok)]
-        base = "base" if "base" in ok else "design"
-        known = ok[ok["edp_j_s"].notna()]
-        best = known.loc[known.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()]
-        tables["Lowest energy-delay product per base design and phase (feasible points)"] = best[_columns(ok)]
+    if ok.any():
+        tables["Pareto set (feasible, non-dominated per workload)"] = frame.loc[ok & frame["pareto"],
+                                                                                 _columns(frame)]
+        base = "base" if "base" in frame else "design"
+        known = frame.loc[ok & frame["edp_j_s"].notna(), [base, "phase", "edp_j_s"]]
+        best = known.groupby([base, "phase"], sort=False)["edp_j_s"].idxmin()
+        tables["Lowest energy-delay product per base design and phase (feasible points)"] = frame.loc[
+            best, _columns(frame)]
     failed = frame[frame["status"] == "failed"] if len(frame) else frame
     if len(failed):
         tables["Failed points"] = failed[["design", "weight_format", "phase", "error"]].head(50)
     return tables
 
 
-def feasible_fact(frame: pd.DataFrame, meta: dict) -> str:
-    """How many stored points are feasible, in words; plain about none."""
-    count, ok = len(feasible_rows(frame)), int((frame["status"] == "ok").sum()) if len(frame) else 0
+def feasible_fact(frame: pd.DataFrame, meta: dict, count: int | None = None) -> str:
+    """How many stored points are feasible (``count``, when known), in words; plain about none."""
+    count = len(feasible_rows(frame)) if count is None else count
+    ok = int((frame["status"] == "ok").sum()) if len(frame) else 0
     constraints = ", ".join(meta.get("constraints", [])) or "none"
     if count == 0:
         return (f"NONE of {len(frame)} stored points is feasible ({ok} evaluated ok; constraints: "
@@ -136,11 +155,11 @@ def feasible_fact(frame: pd.DataFrame, meta: dict) -> str:
     return f"{count} of {len(frame)} stored points ({ok} evaluated ok; constraints: {constraints})"
 
 
-def _facts(frame: pd.DataFrame, meta: dict) -> dict[str, str]:
+def _facts(frame: pd.DataFrame, meta: dict, feasible: int) -> dict[str, str]:
     status = frame["status"].value_counts().to_dict() if len(frame) else {}
     return {"spec": f"{meta.get('spec_name')} (hash {str(meta.get('spec_hash'))[:12]})",
             "kind": str(meta.get("kind")), "points": f"{len(frame)} stored: {status}",
-            "feasible": feasible_fact(frame, meta),
+            "feasible": feasible_fact(frame, meta, feasible),
             "skipped (unsupported format)": str(meta.get("skipped_unsupported", 0)),
             "objectives": ", ".join(meta.get("objectives", [])),
             "constraints": ", ".join(meta.get("constraints", [])) or "none",
@@ -153,29 +172,29 @@ def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(lambda v: f"{v:.4g}" if isinstance(v, float) else v)
 
 
-def _html(frame: pd.DataFrame, meta: dict, plots: dict[str, list[Path]]) -> str:
+def _html(facts: dict, tables: dict, meta: dict, plots: dict[str, list[Path]]) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>bitplane report: "
              f"{html.escape(str(meta.get('spec_name')))}</title><style>{_CSS}</style></head><body>",
              f"<h1>bitplane {html.escape(str(meta.get('kind', 'sweep')))}: "
              f"{html.escape(str(meta.get('spec_name')))}</h1><table>"]
     parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-              for k, v in _facts(frame, meta).items()]
+              for k, v in facts.items()]
     parts.append("</table>")
     for name, (png, _svg) in plots.items():
         data = base64.b64encode(png.read_bytes()).decode()
         parts.append(f"<h2>{html.escape(name.replace('_', ' '))}</h2><img alt='{name}' "
                      f"src='data:image/png;base64,{data}'>")
-    for title, table in _tables(frame).items():
+    for title, table in tables.items():
         parts.append(f"<h2>{html.escape(title)}</h2>" + _fmt(table).to_html(index=False, escape=True))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _markdown(frame: pd.DataFrame, meta: dict, plots: dict[str, list[Path]], out_dir: Path) -> str:
+def _markdown(facts: dict, tables: dict, meta: dict, plots: dict[str, list[Path]], out_dir: Path) -> str:
     lines = [f"# bitplane {meta.get('kind', 'sweep')}: {meta.get('spec_name')}", ""]
-    lines += [f"- {k}: {v}" for k, v in _facts(frame, meta).items()]
+    lines += [f"- {k}: {v}" for k, v in facts.items()]
     lines.append("")
-    for title, table in _tables(frame).items():
+    for title, table in tables.items():
         lines += [f"## {title}", "", _fmt(table).to_markdown(index=False), ""]
     lines += [f"![{name}]({png.relative_to(out_dir)})" for name, (png, _) in plots.items()]
     return "\n".join(lines) + "\n"
@@ -189,7 +208,9 @@ def build_report(out_dir: Path) -> list[Path]:
         plots = plot_all(frame, ops, out_dir / "plots")
     except OSError as exc:
         raise UserError(f"cannot write plots in {out_dir / 'plots'}: {exc.strerror or exc}") from None
-    report = write_atomic(out_dir / "report.html", lambda p: p.write_text(_html(frame, meta, plots)))
+    ok = feasible_mask(frame) if len(frame) else pd.Series(False, index=frame.index)
+    facts, tables = _facts(frame, meta, int(ok.sum())), _tables(frame, ok)
+    report = write_atomic(out_dir / "report.html", lambda p: p.write_text(_html(facts, tables, meta, plots)))
     summary = write_atomic(out_dir / "summary.md",
-                           lambda p: p.write_text(_markdown(frame, meta, plots, out_dir)))
+                           lambda p: p.write_text(_markdown(facts, tables, meta, plots, out_dir)))
     return [report, summary, *(p for pair in plots.values() for p in pair)]

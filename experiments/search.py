@@ -114,7 +114,6 @@ def run_search(spec: SweepSpec, out_dir: Path, trials: int, *, population: int |
             for trial in batch:
                 _tell(study, trial, spec, store, by_id.get(trial.user_attrs["point_id"]))
             bar.update(len(batch))
-        frame, paths = finish(store, spec, out_dir, {"trials": trials, "population": population,
-                                                     "skipped_unsupported": skipped})
-    failed = int((frame["status"] == "failed").sum()) if len(frame) else 0
-    return SweepOutcome(Path(out_dir), len(frame), evaluated, skipped, failed, paths)
+        stored, failed, paths = finish(store, spec, out_dir, {"trials": trials, "population": population,
+                                                              "skipped_unsupported": skipped})
+    return SweepOutcome(Path(out_dir), stored, evaluated, skipped, failed, paths)

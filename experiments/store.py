@@ -12,7 +12,14 @@ killed at any instant (SIGKILL included) loses only the points it had not commit
 point's row and its per-op rows go in the same transaction, and a sweep commits a worker's
 whole chunk of points at once (:meth:`ResultStore.put_many`). Rows are kept as JSON (columns vary
 by hardware family: one energy column per component); :meth:`ResultStore.frame` makes them
-a table. ``meta`` holds the store's metadata (versions, spec hash, seed).
+a table. A sweep's blocks of points go in whole (:meth:`ResultStore.put_packed`): one row of
+``blocks`` holds the block's points and their op rows as two lz4-compressed Arrow IPC streams,
+made by the worker that evaluated them (:func:`pack_rows`), and ``block_points`` lists its point
+ids. ``block_points`` has no index: a million random hashes in a B-tree cost a minute of
+page writes; the store holds the one lock on its file, so it keeps the set of stored ids in
+memory instead (read once, on first use) and refuses a point it holds. :meth:`ResultStore.table`
+reads the rows back as one Arrow table. ``meta`` holds the store's metadata (versions, spec
+hash, seed).
 
 A store on disk defends itself: it holds an exclusive lock (``flock`` on
 ``<store>.lock``) while open, so a second run on the same folder stops with one line instead
@@ -24,28 +31,20 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import importlib.metadata
 import json
 import os
-import platform
 import sqlite3
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from .errors import UserError
 
-__all__ = ["PointRecord", "ResultStore", "collect_metadata", "export_tables", "write_atomic", "write_csv"]
-
-# Packages whose versions go with every store (results depend on them).
-_PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "pyyaml", "simpy", "matplotlib", "optuna", "dask",
-             "distributed")
+__all__ = ["PackedRows", "PointRecord", "ResultStore", "pack_rows", "write_atomic", "write_csv"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +54,7 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE TABLE IF NOT EXISTS ops (
     point_id TEXT NOT NULL, idx INTEGER NOT NULL, row TEXT NOT NULL, PRIMARY KEY (point_id, idx));
 CREATE TABLE IF NOT EXISTS blocks (id INTEGER PRIMARY KEY, points BLOB NOT NULL, ops BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS block_points (point_id TEXT PRIMARY KEY, block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS block_points (point_id TEXT NOT NULL, block INTEGER NOT NULL);
 """
 
 
@@ -69,6 +68,26 @@ class PointRecord:
     error: str
     row: dict
     ops: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PackedRows:
+    """A block of evaluated points as the store keeps them: the ids, then the point rows and
+    their op rows as lz4-compressed Arrow IPC streams (:func:`pack_rows`)."""
+
+    point_ids: tuple[str, ...]
+    points: bytes
+    ops: bytes
+
+
+def pack_rows(points: pd.DataFrame, ops: pd.DataFrame) -> PackedRows:
+    """``points`` (one row per point, with a ``point_id`` column) and ``ops``, packed."""
+    return PackedRows(tuple(points["point_id"].tolist()) if len(points) else (), _blob(points), _blob(ops))
+
+
+def pack_table(points: pa.Table, ops: pd.DataFrame) -> PackedRows:
+    """:func:`pack_rows` of point rows already in Arrow."""
+    return PackedRows(tuple(points["point_id"].to_pylist()), _ipc(points), _blob(ops))
 
 
 _COLUMNS = {"meta": ["key", "value"], "points": ["point_id", "seq", "status", "error", "row"],
@@ -109,6 +128,7 @@ class ResultStore:
 
     def __init__(self, path: str | Path):
         self.path = path
+        self._ids: set[str] | None = None  # the stored point ids, read on first use
         self._lock = None if str(path) == ":memory:" else DirectoryLock(Path(f"{path}.lock"), str(path))
         try:
             self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
@@ -158,10 +178,12 @@ class ResultStore:
     def put_many(self, records: list[PointRecord]) -> int:
         """Write points and their ops in one transaction (all or none); points already stored
         are left as they are. Returns how many were new."""
-        db, new = self._db, 0
+        db, new, known = self._db, 0, self._known()
         db.execute("BEGIN IMMEDIATE")
         try:
             for record in records:
+                if record.point_id in known:
+                    continue
                 cur = db.execute("INSERT OR IGNORE INTO points VALUES (?, ?, ?, ?, ?)",
                                  (record.point_id, record.seq, record.status, record.error,
                                   json.dumps(record.row)))
@@ -173,45 +195,52 @@ class ResultStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        known.update(r.point_id for r in records)
         return new
 
     def put_block(self, points: pd.DataFrame, ops: pd.DataFrame) -> int:
         """Write a block of points (one row each, with ``point_id``, ``seq``, ``status`` and
-        ``error`` columns) and their op rows in one transaction, as two Arrow blobs; points
-        already stored are dropped first. Returns how many were new."""
+        ``error`` columns) and their op rows in one transaction; points already stored (or
+        repeated in the block) are dropped first. Returns how many were new."""
+        points = points.drop_duplicates("point_id")
+        points = points[~points["point_id"].isin(self._known())]
+        if len(ops):
+            ops = ops[ops["point_id"].isin(points["point_id"])].drop_duplicates(["point_id", "op_index"])
+        return self._insert(pack_rows(points, ops))
+
+    def put_packed(self, rows: PackedRows) -> int:
+        """:meth:`put_block` for rows a worker packed: written as they come unless some point is
+        stored already or repeated (then unpacked and cut first)."""
+        ids = rows.point_ids
+        if len(set(ids)) == len(ids) and self._known().isdisjoint(ids):
+            return self._insert(rows)
+        return self.put_block(_frame(rows.points), _frame(rows.ops))
+
+    def _insert(self, rows: PackedRows) -> int:
+        if not rows.point_ids:
+            return 0
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            points = points.drop_duplicates("point_id")
-            held = self._held(points["point_id"].tolist())
-            if held:
-                points = points[~points["point_id"].isin(held)]
-            if len(ops):
-                ops = ops[ops["point_id"].isin(points["point_id"])].drop_duplicates(["point_id", "op_index"])
-            if len(points):
-                cur = db.execute("INSERT INTO blocks (points, ops) VALUES (?, ?)",
-                                 (_blob(points), _blob(ops)))
-                db.executemany("INSERT INTO block_points VALUES (?, ?)",
-                               [(pid, cur.lastrowid) for pid in points["point_id"].tolist()])
+            cur = db.execute("INSERT INTO blocks (points, ops) VALUES (?, ?)", (rows.points, rows.ops))
+            db.executemany("INSERT INTO block_points VALUES (?, ?)",
+                           [(pid, cur.lastrowid) for pid in rows.point_ids])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return len(points)
+        self._known().update(rows.point_ids)
+        return len(rows.point_ids)
 
-    def _held(self, ids: list[str]) -> set[str]:
-        found = set()
-        for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
-            part = ids[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for table in ("points", "block_points"):
-                found |= {pid for (pid,) in self._db.execute(
-                    f"SELECT point_id FROM {table} WHERE point_id IN ({marks})", part)}
-        return found
+    def _known(self) -> set[str]:
+        """The stored ids (this store holds the file's lock: nobody else adds any)."""
+        if self._ids is None:
+            self._ids = {pid for (pid,) in self._db.execute(
+                "SELECT point_id FROM points UNION ALL SELECT point_id FROM block_points")}
+        return self._ids
 
     def finished_ids(self) -> set[str]:
-        return {pid for (pid,) in self._db.execute(
-            "SELECT point_id FROM points UNION ALL SELECT point_id FROM block_points")}
+        return set(self._known())
 
     def get(self, point_id: str) -> PointRecord | None:
         found = self._db.execute("SELECT point_id, seq, status, error, row FROM points WHERE point_id = ?",
@@ -239,27 +268,33 @@ class ResultStore:
             raise _corrupt(self.path, f"{where} is not a JSON object")
         return value
 
-    def frame(self) -> pd.DataFrame:
+    def table(self) -> pa.Table:
         """One row per stored point (ordered by ``seq``): its row plus point_id/status/error."""
         rows = [self._json(row, f"point {pid}") | {"point_id": pid, "seq": seq, "status": status,
                                                     "error": error}
                 for pid, seq, status, error, row in self._db.execute(
                     "SELECT point_id, seq, status, error, row FROM points ORDER BY seq, point_id")]
-        return _sorted([pd.DataFrame(rows), *self._blocks("points")], ["seq"])
+        return _sorted([_arrow(pd.DataFrame(rows)), *self._blocks("points")], ["seq"])
 
-    def ops_frame(self) -> pd.DataFrame:
+    def frame(self) -> pd.DataFrame:
+        """:meth:`table` as a DataFrame."""
+        return self.table().to_pandas()
+
+    def ops_table(self) -> pa.Table:
+        """One row per stored op row (ordered by the point's ``seq``, then ``op_index``)."""
         rows = [self._json(row, f"op {idx} of {pid}") | {"point_id": pid, "op_index": idx, "seq": seq}
                 for pid, idx, row, seq in self._db.execute(
                     "SELECT ops.point_id, idx, ops.row, seq FROM ops JOIN points USING (point_id)")]
-        frame = _sorted([pd.DataFrame(rows), *self._blocks("ops")], ["seq", "op_index"])
-        return frame.drop(columns="seq", errors="ignore")
+        table = _sorted([_arrow(pd.DataFrame(rows)), *self._blocks("ops")], ["seq", "op_index"])
+        return table.drop_columns(["seq"]) if "seq" in table.column_names else table
 
-    def _blocks(self, column: str) -> list[pd.DataFrame]:
-        """The blocks' rows as one frame (Arrow tables joined before one conversion)."""
-        tables = [pa.ipc.open_stream(blob).read_all()
-                  for (blob,) in self._db.execute(f"SELECT {column} FROM blocks ORDER BY id")]
-        tables = [t for t in tables if t.num_rows]
-        return [pa.concat_tables(tables, promote_options="permissive").to_pandas()] if tables else []
+    def ops_frame(self) -> pd.DataFrame:
+        return self.ops_table().to_pandas()
+
+    def _blocks(self, column: str) -> list[pa.Table]:
+        """The blocks' rows, one Arrow table per block."""
+        return [pa.ipc.open_stream(blob).read_all()
+                for (blob,) in self._db.execute(f"SELECT {column} FROM blocks ORDER BY id")]
 
     def meta(self) -> dict:
         rows = self._db.execute("SELECT key, value FROM meta")
@@ -273,7 +308,10 @@ class ResultStore:
 
 
 def _blob(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return _ipc(pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def _ipc(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table)
@@ -284,14 +322,21 @@ def _frame(blob: bytes) -> pd.DataFrame:
     return pa.ipc.open_stream(blob).read_all().to_pandas()
 
 
-def _sorted(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    if len(by) == 1 and frame[by[0]].is_monotonic_increasing:
-        return frame
-    return frame.sort_values(by, kind="stable").reset_index(drop=True)
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _sorted(tables: list[pa.Table], by: list[str]) -> pa.Table:
+    """The tables joined (columns missing from some are null there), stably sorted by ``by``:
+    ordered by their first row, which sorts the rows too when each table holds a run of
+    ``by`` values no other table's run overlaps (a sweep's blocks); else row by row."""
+    tables = sorted((t for t in tables if t.num_rows), key=lambda t: [t[c][0].as_py() for c in by])
+    if not tables:
+        return pa.table({})
+    table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    keys = [table[c].to_numpy() for c in reversed(by)]
+    order = np.lexsort(keys)
+    return table if np.all(order[1:] > order[:-1]) else table.take(order)
 
 
 def _umask() -> int:
@@ -333,65 +378,3 @@ def write_csv(frame: pd.DataFrame, path: Path | None) -> None:
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
     print(f"wrote {path}")
-
-
-# --- metadata and exports ------------------------------------------------------------------
-
-def _version(package: str) -> str | None:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def git_sha() -> str | None:
-    """The commit of the bitplane checkout this runs from, when it is a git checkout."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
-
-
-def collect_metadata(spec, kind: str = "sweep") -> dict:
-    """What a store says about how its rows were made (versions, git sha, spec hash, seed)."""
-    from arch import to_dict
-
-    from .spec import spec_hash
-    return {"kind": kind, "bitplane_version": _version("bitplane"), "git_sha": git_sha(),
-            "spec_name": spec.name, "spec_hash": spec_hash(spec), "seed": spec.sampling.seed,
-            "objectives": list(spec.objectives), "constraints": list(spec.constraints),
-            "python": platform.python_version(),
-            "packages": {p: _version(p) for p in _PACKAGES}, "spec": to_dict(spec)}
-
-
-def _parquet(frame: pd.DataFrame, meta: dict):
-    def write(tmp: Path) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        schema_meta = (table.schema.metadata or {}) | {b"bitplane": json.dumps(meta, default=str).encode()}
-        pq.write_table(table.replace_schema_metadata(schema_meta), tmp)
-    return write
-
-
-def _csv(frame: pd.DataFrame):
-    def write(tmp: Path) -> None:  # Arrow's writer: a million rows in seconds, not minutes
-        pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    return write
-
-
-def export_tables(frame: pd.DataFrame, ops: pd.DataFrame, out_dir: Path, meta: dict) -> tuple[Path, ...]:
-    """results.parquet/.csv (one row per point x workload), ops.parquet, pareto.csv, metadata.json."""
-    out_dir = Path(out_dir)
-    paths = (
-        write_atomic(out_dir / "results.parquet", _parquet(frame, meta)),
-        write_atomic(out_dir / "results.csv", _csv(frame)),
-        write_atomic(out_dir / "ops.parquet", _parquet(ops, meta)),
-        write_atomic(out_dir / "pareto.csv",
-                     lambda p: frame[frame.get("pareto", pd.Series(False, index=frame.index))]
-                     .to_csv(p, index=False)),
-        write_atomic(out_dir / "metadata.json",
-                     lambda p: p.write_text(json.dumps(meta, indent=1, default=str) + "\n")),
-    )
-    return paths

@@ -28,14 +28,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
-from .blocks import block_of_points, evaluate_block, evaluate_point
+from .blocks import block_of_points, evaluate_block, evaluate_block_packed, evaluate_point
 from .errors import Interrupted, UserError
+from .export import collect_metadata, export_tables
 from .grid import Block, plan_sweep, spec_size
 from .points import DesignPoint, enumerate_points
 from .spec import OBJECTIVES, QsnrSpec, SweepSpec
-from .store import ResultStore, collect_metadata, export_tables
+from .store import PackedRows, ResultStore, pack_rows
 
 __all__ = ["DesignPoint", "SweepOutcome", "available_cpus", "enumerate_points", "evaluate_point",
            "pareto_mask", "run_blocks", "run_points", "run_sweep"]
@@ -75,13 +78,30 @@ def _pending(blocks: list[Block], done: set[str]) -> list[Block]:
     return pending
 
 
-def _local(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, jobs: int) -> Iterator[tuple]:
+_SHIPPED: dict[str, tuple] = {}  # in a pool worker: a design set's (designs, labels), by block key
+
+
+def _install(design_sets: dict[str, tuple]) -> None:
+    _SHIPPED.update(design_sets)
+
+
+def _evaluate_shipped(block: Block, qsnr: QsnrSpec, op_rows: bool) -> PackedRows:
+    designs, labels = _SHIPPED[block.key]
+    return evaluate_block_packed(replace(block, designs=designs, design_labels=labels), qsnr, op_rows)
+
+
+def _local(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, jobs: int) -> Iterator[PackedRows]:
+    """In this process, or in a pool whose workers get each design set once, when they start
+    (inherited where processes fork), and then blocks without their designs: a design set
+    meets every workload of the spec, and pickling it per block cost more than evaluating."""
     if jobs == 1 or len(blocks) <= 1:
-        yield from (evaluate_block(b, qsnr, op_rows) for b in blocks)
+        yield from (pack_rows(*evaluate_block(b, qsnr, op_rows)) for b in blocks)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    sets = {b.key: (b.designs, b.design_labels) for b in blocks}
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_install, initargs=(sets,))
     try:
-        futures = [pool.submit(evaluate_block, b, qsnr, op_rows) for b in blocks]
+        futures = [pool.submit(_evaluate_shipped, replace(b, designs=(), design_labels=()), qsnr, op_rows)
+                   for b in blocks]
         for future in as_completed(futures):
             yield future.result()
     finally:  # on Ctrl-C, do not wait for the queued chunks
@@ -105,7 +125,7 @@ def _dask(blocks: list[Block], qsnr: QsnrSpec, op_rows: bool, address: str) -> I
             cluster.close()
         raise UserError(f"cannot reach Dask scheduler {address}: {exc}") from None
     try:
-        futures = client.map(evaluate_block, blocks, qsnr=qsnr, op_rows=op_rows, pure=False)
+        futures = client.map(evaluate_block_packed, blocks, qsnr=qsnr, op_rows=op_rows, pure=False)
         for future in dask_completed(futures):
             yield future.result()
             future.release()
@@ -131,9 +151,9 @@ def run_blocks(blocks: list[Block], store: ResultStore, qsnr: QsnrSpec, *, jobs:
     try:
         with tqdm(total=count, desc=desc, unit="pt", file=sys.stderr, disable=quiet or None,
                   mininterval=0.5, dynamic_ncols=True) as bar:
-            for points, ops in results:
-                store.put_block(points, ops)
-                bar.update(len(points))
+            for rows in results:
+                store.put_packed(rows)
+                bar.update(len(rows.point_ids))
     except KeyboardInterrupt:
         results.close()
         raise Interrupted(f"{len(store)} points are stored in {store.path} ({count} were to run); "
@@ -230,32 +250,35 @@ def _front_blocked(values: np.ndarray, block: int) -> np.ndarray:
 SCENARIO = ("model", "phase", "batch", "context", "scope")
 
 
-def _scenarios(frame) -> list:
-    """Index labels of the rows of each workload scenario: fronts compare like with like (a
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    """A column as numpy (nulls as NaN; absent: all NaN)."""
+    if name not in table.column_names:
+        return np.full(table.num_rows, np.nan)
+    return table[name].to_numpy()
+
+
+def _scenarios(table: pa.Table, rows: np.ndarray) -> list[np.ndarray]:
+    """The given row positions grouped by workload scenario: fronts compare like with like (a
     whole layer is not the same work as its GEMMs; stores older than ``scope`` lack it)."""
-    if not len(frame):
+    if not len(rows):
         return []
-    keys = [c for c in SCENARIO if c in frame]
-    return [group.index for _, group in frame.groupby(keys, sort=False)]
+    keys = pd.DataFrame({c: _column(table, c)[rows] for c in SCENARIO})
+    return [rows[i] for i in keys.groupby(list(SCENARIO), sort=False, dropna=False).indices.values()]
 
 
-def annotate(frame, spec: SweepSpec):
-    """``feasible`` (ok and every constraint holds) and ``pareto`` (non-dominated on the spec's
-    objectives among the feasible rows of the same model, phase, batch, context and scope)."""
-    frame = frame.copy()
-    feasible = np.array(frame["status"] == "ok", bool) if len(frame) else np.zeros(0, bool)
+def annotate(table: pa.Table, spec: SweepSpec) -> pa.Table:
+    """``table`` with ``feasible`` (ok and every constraint holds) and ``pareto`` (non-dominated
+    on the spec's objectives among the feasible rows of the same model, phase, batch, context
+    and scope) appended, computed on the columns as arrays."""
+    feasible = (_column(table, "status") == "ok") if table.num_rows else np.zeros(0, bool)
     for c in spec.parsed_constraints:
-        column = frame[c.column] if c.column in frame else np.full(len(frame), np.nan)
-        feasible &= np.asarray(c.holds(np.asarray(column, float)), bool)
-    frame["feasible"] = feasible
-    pareto = np.zeros(len(frame), bool)
+        feasible &= np.asarray(c.holds(np.asarray(_column(table, c.column), float)), bool)
     signs = [1.0 if OBJECTIVES[o] == "minimize" else -1.0 for o in spec.objectives]
-    known = ~frame[list(spec.objectives)].isna().any(axis=1).to_numpy() if len(frame) else feasible
-    for rows in _scenarios(frame[feasible & known]):
-        values = frame.loc[rows, list(spec.objectives)].to_numpy(float) * signs
-        pareto[frame.index.get_indexer(rows)] = pareto_mask(values)
-    frame["pareto"] = pareto
-    return frame
+    values = np.column_stack([np.asarray(_column(table, o), float) for o in spec.objectives]) * signs
+    pareto = np.zeros(table.num_rows, bool)
+    for rows in _scenarios(table, np.flatnonzero(feasible & ~np.isnan(values).any(axis=1))):
+        pareto[rows] = pareto_mask(values[rows])
+    return table.append_column("feasible", pa.array(feasible)).append_column("pareto", pa.array(pareto))
 
 
 @dataclass(frozen=True)
@@ -285,12 +308,15 @@ def open_store(out_dir: Path, spec: SweepSpec, kind: str = "sweep") -> ResultSto
     return store
 
 
-def finish(store: ResultStore, spec: SweepSpec, out_dir: Path, extra_meta: dict | None = None):
-    """Annotate the stored rows (feasible, pareto) and write the tables and metadata."""
+def finish(store: ResultStore, spec: SweepSpec, out_dir: Path,
+           extra_meta: dict | None = None) -> tuple[int, int, tuple[Path, ...]]:
+    """Annotate the stored rows (feasible, pareto) and write the tables and metadata; returns
+    (points stored, points failed, the files written)."""
     meta = store.meta() | (extra_meta or {})
     store.set_meta(extra_meta or {})
-    frame = annotate(store.frame(), spec)
-    return frame, export_tables(frame, store.ops_frame(), Path(out_dir), meta)
+    table = annotate(store.table(), spec)
+    failed = int((_column(table, "status") == "failed").sum()) if table.num_rows else 0
+    return table.num_rows, failed, export_tables(table, store.ops_table(), Path(out_dir), meta)
 
 
 def run_sweep(spec: SweepSpec, out_dir: Path, *, jobs: int | None = None, dask: str | None = None,
@@ -301,6 +327,5 @@ def run_sweep(spec: SweepSpec, out_dir: Path, *, jobs: int | None = None, dask: 
     with open_store(out_dir, spec) as store:
         evaluated = run_blocks(list(plan.blocks), store, spec.qsnr, jobs=jobs, dask=dask, quiet=quiet,
                                op_rows=spec.op_rows)
-        frame, paths = finish(store, spec, out_dir, {"skipped_unsupported": plan.skipped})
-    failed = int((frame["status"] == "failed").sum()) if len(frame) else 0
+        _, failed, paths = finish(store, spec, out_dir, {"skipped_unsupported": plan.skipped})
     return SweepOutcome(Path(out_dir), plan.points, evaluated, plan.skipped, failed, paths)

@@ -90,6 +90,7 @@ class AcceleratorFleet:
 
     designs: tuple[Accelerator, ...]
     _arrays: dict = field(default_factory=dict, repr=False)
+    _checked: set = field(default_factory=set, repr=False)  # formats + scope every design runs
 
     def _designs(self, b_format: str, b_bits: float, a_format: str) -> BatchDesigns:
         key = (b_format, b_bits, a_format)
@@ -98,8 +99,12 @@ class AcceleratorFleet:
         return self._arrays[key]
 
     def run(self, workload: Workload) -> ManyResult:
-        for design in self.designs:
-            check_supported(design, workload)
+        checked = (workload.weight_format, workload.activation_format, workload.kv_format,
+                   workload.scope)
+        if checked not in self._checked:  # support depends on the (frozen) design and these only
+            for design in self.designs:
+                check_supported(design, workload)
+            self._checked.add(checked)
         ops, count = workload.ops, len(self.designs)
         shape = (count, len(ops))
         out = {k: np.zeros(shape, np.int64) for k in ("compute", "memory", "cycles")}
@@ -144,7 +149,10 @@ class AcceleratorFleet:
                     energy.setdefault(component, np.zeros(dram.shape))[i, j] += pj
 
     def _by_component(self, slots: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        names = np.array([_slot_names(d) for d in self.designs], object).reshape(-1, len(_SLOTS))
+        if "names" not in self._arrays:
+            self._arrays["names"] = np.array([_slot_names(d) for d in self.designs],
+                                             object).reshape(-1, len(_SLOTS))
+        names = self._arrays["names"]
         energy: dict[str, np.ndarray] = {}
         for i, slot in enumerate(_SLOTS):
             for name in dict.fromkeys(names[:, i]):
