@@ -29,7 +29,8 @@ __all__ = ["build_report", "load_results"]
 
 # The workload scenario (model ... scope) is shown because fronts are per scenario.
 _TABLE_COLUMNS = ["design", "family", "weight_format", "unit_rows", "unit_cols", "dram_bandwidth_bytes_per_s",
-                  "model", "phase", "batch", "context", "scope", "latency_s", "energy_pj", "edp_j_s", "tokens_per_s", "qsnr_db"]
+                  "model", "phase", "batch", "context", "scope",
+                  "latency_s", "energy_pj", "edp_j_s", "tokens_per_s", "qsnr_db"]
 _CSS = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}"
         "th{background:#eee}img{max-width:100%}code{background:#f4f4f4}")
