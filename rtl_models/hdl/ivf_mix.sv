@@ -46,7 +46,7 @@ module ivf_mix #(
       ivf_align #(.MW(8), .TW(TW), .N(N)) u_align (
           .mag(prod[gi*16 +: 8]), .t(t[gi*TW +: TW]), .top(top), .aligned(aligned[gi*N +: N]));
       assign v[gi*AW +: AW] = is_int ? AW'($signed(prod[gi*16 +: 16]))
-                            : neg[gi] ? -AW'(aligned[gi*N +: N]) : AW'(aligned[gi*N +: N]);
+                            : neg[gi] ? -(AW'(aligned[gi*N +: N])) : AW'(aligned[gi*N +: N]);
     end
   endgenerate
   ivf_maxexp #(.K(K), .TW(TW)) u_maxexp (.t(t), .nonzero(nonzero), .top(top));
