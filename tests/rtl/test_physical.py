@@ -262,6 +262,11 @@ def test_unknown_unit(capsys):
     assert "unknown unit 'warp_core'; known units: bitserial_pe" in err
 
 
+def test_unknown_multiplier_mapping(capsys):
+    err = _one_line_error(capsys, ["calibrate", "--multipliers", "wallace"])
+    assert "invalid choice: 'wallace' (choose from 'array', 'booth')" in err
+
+
 @needs_tools
 def test_unreachable_clock(tmp_path, capsys):
     err = _one_line_error(capsys, ["calibrate", "--point", "lmul_fp8_e4m3", "--clock-mhz", "50000",
