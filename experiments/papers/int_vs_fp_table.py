@@ -86,7 +86,8 @@ def load_gate_level(path: Path = SKY130_RESULTS) -> list[dict]:
 def _per_mac(row: dict, k: int) -> tuple[float, float, int]:
     """(area per MAC/cycle, energy per MAC, MACs per op) of a gate-level row."""
     macs = k if row.get("op") == "block" else 1
-    per_cycle = macs * float(row.get("ops_per_cycle") or 1)
+    # an area-only row (no energy run: no op) is a dot unit taking one block a cycle
+    per_cycle = macs * float(row.get("ops_per_cycle") or 1) if row.get("op") else float(k)
     energy = (row.get("energy_pj_per_op") or {}).get(DISTRIBUTION, math.nan)
     return row["area_um2"] / per_cycle, energy / macs, per_cycle
 
@@ -99,7 +100,8 @@ def gate_level_rows(path: Path = SKY130_RESULTS) -> list[dict]:
         name, mapping = r["name"], r.get("multipliers", "array")
         fmt, k = POINTS[name]
         area, energy, per_cycle = _per_mac(r, k)
-        note = f"{r.get('liberty', 'SKY130')}; energy on {DISTRIBUTION} data"
+        note = f"{r.get('liberty', 'SKY130')}; " + (f"energy on {DISTRIBUTION} data, {r.get('cycles')} blocks"
+                                                    if math.isfinite(energy) else "area and timing only")
         common = dict(unit=name, format=fmt, method="gate-level", multipliers=mapping, op="mac")
         rows.append(_row(**common, block="total", area_um2=area, fmax_mhz=r.get("fmax_mhz", math.nan),
                          energy_pj_per_op=energy, note=note))
@@ -178,7 +180,7 @@ def explain(frame: pd.DataFrame, num: str, den: str, quantity: str) -> str:
         parts = parts[parts.block != "total"]
         a = parts[parts.unit == num].set_index("block")[column].dropna()
         b = parts[parts.unit == den].set_index("block")[column].dropna()
-        if len(a) or len(b):
+        if len(a) and len(b):
             diff = a.reindex(a.index.union(b.index), fill_value=0) - b.reindex(a.index.union(b.index),
                                                                                  fill_value=0)
             top = diff.abs().sort_values(ascending=False).index[:2]

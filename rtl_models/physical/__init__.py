@@ -10,6 +10,9 @@ per-net activity from the VCD) and OpenSTA's power report on those activities gi
 internal, switching and leakage power, divided by the unit's throughput into pJ per
 operation. The built-in results (``rtl_models/synth/sky130.json``) come from SkyWater
 SKY130 ``sky130_fd_sc_hd``, typical corner; a user passes another Liberty file.
+``multipliers`` picks how every multiplier is mapped (``_mapping.MULTIPLIERS``: Yosys's
+array, or Booth/Wallace); a row records a non-default mapping and one results file holds
+a point's rows of both (``row_key``).
 """
 
 from __future__ import annotations
