@@ -117,13 +117,6 @@ KNOWN_GAPS = {
 }
 
 
-# Gate-level rows measured on fewer than the default distributions, and why.
-FEWER_DISTRIBUTIONS = {
-    "ivf_mix_as_mxint8": "gaussian blocks only: the built-in run had no time for the others",
-    "ivf_mix_as_mxfp8_e4m3": "gaussian blocks only: the built-in run had no time for the others",
-}
-
-
 def test_results_file_covers_every_unit_and_says_how_it_was_made():
     data = physical.load()
     assert data["library"] == "sky130_fd_sc_hd__tt_025C_1v80" and data["corner"] == "tt_025C_1v80"
@@ -145,9 +138,8 @@ def test_results_file_covers_every_unit_and_says_how_it_was_made():
             assert row["area_um2"] == pytest.approx(sum(row["area_by_block_um2"].values()), abs=0.01)
             assert row["fmax_mhz"] >= row["clock_mhz"] > 0
             if row["method"] == "gate-level":
-                assert set(row["energy_pj_per_op"]) == set(row["distributions"])
-                assert set(row["distributions"]) == set(physical.DEFAULT_DISTRIBUTIONS) \
-                    or row["name"] in FEWER_DISTRIBUTIONS, f"{point.name}: {row['distributions']}"
+                assert set(row["energy_pj_per_op"]) == set(row["distributions"]) \
+                    == set(physical.DEFAULT_DISTRIBUTIONS), f"{point.name}: {row['distributions']}"
                 assert all(e > 0 for e in row["energy_pj_per_op"].values())
 
 
