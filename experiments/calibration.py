@@ -63,7 +63,8 @@ def node_nm(library: str) -> int:
 
 def _source(row: dict, tools: dict, dist: str, what: str) -> str:
     others = ", ".join(f"{d} {e:.4g}" for d, e in row["energy_pj_per_op"].items() if d != dist)
-    return (f"gate-level: {row['name']} ({row['top']}) on {row['library']} ({row['corner']}), "
+    mapping = f", {row['multipliers']} multipliers" if "multipliers" in row else ""
+    return (f"gate-level: {row['name']} ({row['top']}{mapping}) on {row['library']} ({row['corner']}), "
             f"{what}; {row['clock_mhz']:g} MHz, {row['cycles']} cycles of {dist} operands "
             f"(whole unit on other data, pJ/{row['op']}: {others}); area {row['area_um2']:.0f} "
             f"um^2, fmax {row['fmax_mhz']:.0f} MHz; {tools['yosys'].split(' (')[0]}, "
@@ -127,10 +128,12 @@ def table(results: dict, name: str, distribution: str = DEFAULT_DISTRIBUTION,
     for row in results["rows"]:
         if distribution not in (row.get("energy_pj_per_op") or {}):
             continue
-        if row["name"] in MX_ROWS:
+        mapping = row.get("multipliers")  # a non-default multiplier mapping: its own entry
+        if row["name"] in MX_ROWS and mapping is None:
             entries.update(_mx_entries(row, results["tools"], distribution, node))
         else:
-            entries[f"{row['unit']}.{row['op']}_{row['name']}"] = _entry(
+            suffix = f"_{mapping}" if mapping else ""
+            entries[f"{row['unit']}.{row['op']}_{row['name']}{suffix}"] = _entry(
                 row["energy_pj_per_op"][distribution],
                 _source(row, results["tools"], distribution, f"whole unit per {row['op']}"), node,
                 row["fmax_mhz"])

@@ -3,6 +3,7 @@
     bitplane calibrate                                   # built-in SKY130 results and table
     bitplane calibrate --units elem_mul lmul --force     # redo some units
     bitplane calibrate --liberty my.lib --cell-models cells.v --out calib/
+    bitplane calibrate --units ivf_dot --multipliers booth   # Booth-mapped rows beside the array ones
 
 Without --liberty it (re)writes rtl_models/synth/sky130.json and
 arch/data/tech/sky130_calibrated.yaml; rows whose sources are unchanged are kept. With
@@ -38,6 +39,11 @@ def register(subparsers) -> None:
                    "from the library name, e.g. sky130 -> 130)")
     p.add_argument("--out", type=Path, help="directory for the results and the table "
                    "(required with --liberty)")
+    p.add_argument("--multipliers", choices=("array", "booth"), default="array",
+                   help="how synthesis maps every multiplier of the units: array (Yosys's "
+                        "default) or booth (radix-4 Booth encoding, Wallace-style reduction, "
+                        "as commercial flows do); the rows record it and a results file holds "
+                        "both (default: array)")
     p.add_argument("--force", action="store_true", help="recalibrate unchanged rows too")
     p.add_argument("--table-only", action="store_true",
                    help="only rewrite the energy table from the existing results file")
@@ -118,7 +124,8 @@ def _calibrate(args, lib, points, results_path) -> None:
     _validate_distributions(options["distributions"])
     try:
         results_path.parent.mkdir(parents=True, exist_ok=True)
-        physical.run(results_path, points, lib.source, args.force, _progress, **options)
+        physical.run(results_path, points, lib.source, args.force, _progress,
+                     multipliers=args.multipliers, **options)
     except physical.PhysicalError as exc:
         raise UserError(str(exc)) from None
 
@@ -132,10 +139,13 @@ def _validate_distributions(names) -> None:
 
 
 def _progress(row: dict, reused: bool) -> None:
+    from rtl_models import physical
+
     energy = row.get("energy_pj_per_op") or {}
     shown = " ".join(f"{d} {e:.4g}" for d, e in energy.items()) or "no energy (no cell models)"
     if len(energy) > 1:  # how much the data distribution moves the figure
         shown += f" (spread {100 * (max(energy.values()) / min(energy.values()) - 1):.0f}%)"
-    print(f"{row['name']:<26} {row['area_um2']:>11.1f} um^2 {row['fmax_mhz']:>8.1f} MHz  "
+    name = physical.row_key(row["name"], physical.multipliers_of(row))
+    print(f"{name:<26} {row['area_um2']:>11.1f} um^2 {row['fmax_mhz']:>8.1f} MHz  "
           f"pJ/{row.get('op', 'op')}: {shown}" + ("  (unchanged, kept)" if reused else
                                                    f"  ({row['seconds']:.0f} s)"), flush=True)

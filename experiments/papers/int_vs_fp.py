@@ -93,6 +93,9 @@ def _hardware_text(hw: pd.DataFrame, ratios: pd.DataFrame) -> str:
     shown = ratios.rename(columns={"gate_level_vs_paper": "gate-level vs paper"})
     return "\n".join([
         "## Hardware (per MAC at matched throughput; hardware.csv has every unit and sub-block)", "",
-        f"gate-level: {status}. analytic: the paper's Table 6 gate counts with SKY130 cell factors "
-        "(experiments/papers/int_vs_fp_hw.py states each interpretation). paper: Table 5.", "",
+        f"gate-level: {status}, multipliers mapped Booth/Wallace (Yosys `booth`, as commercial "
+        "flows map them); gate-level array: the same units with Yosys's default array "
+        "multipliers. analytic: the paper's Table 6 gate counts with SKY130 cell factors "
+        "(experiments/papers/int_vs_fp_hw.py states each interpretation). paper: Table 5. "
+        "ivf_mix_as_*: one mixed MXINT8/MXFP8 unit on each format's blocks.", "",
         shown.to_markdown(index=False, floatfmt=".3f")])

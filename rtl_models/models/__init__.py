@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._unit import Unit
-from . import bitserial_pe, block_dot, elem_mul, ivf_dot, lmul, lut_unit, mx_quantize, pim_mac
+from . import bitserial_pe, block_dot, elem_mul, ivf_dot, ivf_mix, lmul, lut_unit, mx_quantize, pim_mac
 
 UNITS: dict[str, Unit] = {
     u.name: u
@@ -18,6 +18,7 @@ UNITS: dict[str, Unit] = {
         lut_unit.UNIT,
         pim_mac.UNIT,
         ivf_dot.UNIT,
+        ivf_mix.UNIT,
     )
 }
 

@@ -50,4 +50,23 @@ def ivf_operands(point, distribution: str, cycles: int, seed: int) -> dict[str, 
     return {"a": words(a), "b": words(b), "xa": xa, "xb": xb}
 
 
-OPERANDS: dict[str, Callable[..., dict[str, np.ndarray]]] = {"ivf_dot": ivf_operands}
+# ivf_mix design point -> the format its operand stream runs (the is_int port, held)
+MIX_FORMATS = {"ivf_mix_as_mxint8": "mxint8", "ivf_mix_as_mxfp8_e4m3": "mxfp8_e4m3"}
+
+
+def mix_operands(point, distribution: str, cycles: int, seed: int) -> dict[str, np.ndarray]:
+    """{port: values} for an ivf_mix design point: blocks of the format it names, the format
+    select held at that format for the whole run."""
+    if point.name not in MIX_FORMATS:
+        raise ValueError(f"{point.name}: no format for the mixed unit (known: {', '.join(MIX_FORMATS)})")
+    scheme = MIX_FORMATS[point.name]
+    a, xa = _block_codes(scheme, distribution, cycles, 32, seed)
+    b, xb = _block_codes(scheme, distribution, cycles, 32, seed + 1)
+    layout = (Field("a", 8, 32),)
+    words = lambda codes: np.array(pack(layout, {"a": codes}, cycles), dtype=object)  # noqa: E731
+    select = np.full(cycles, 1 if scheme == "mxint8" else 0, np.uint64)
+    return {"a": words(a), "b": words(b), "xa": xa, "xb": xb, "is_int": select}
+
+
+OPERANDS: dict[str, Callable[..., dict[str, np.ndarray]]] = {"ivf_dot": ivf_operands,
+                                                             "ivf_mix": mix_operands}

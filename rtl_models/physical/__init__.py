@@ -10,6 +10,9 @@ per-net activity from the VCD) and OpenSTA's power report on those activities gi
 internal, switching and leakage power, divided by the unit's throughput into pJ per
 operation. The built-in results (``rtl_models/synth/sky130.json``) come from SkyWater
 SKY130 ``sky130_fd_sc_hd``, typical corner; a user passes another Liberty file.
+``multipliers`` picks how every multiplier is mapped (``_mapping.MULTIPLIERS``: Yosys's
+array, or Booth/Wallace); a row records a non-default mapping and one results file holds
+a point's rows of both (``row_key``).
 """
 
 from __future__ import annotations
@@ -26,19 +29,32 @@ from ..power_operands import OPERANDS, bitserial_interval
 from ..synth import DESIGN_POINTS, DesignPoint, SynthError, source_hash, yosys_version
 from ._gatesim import CLOCK, RESET, SKY130_CELL_MODELS, GateSimError, simulate
 from ._liberty import SKY130_LIBERTY, Liberty, LibertyError, read_liberty
-from ._mapping import ABC_SCRIPT, MAP_SCRIPT, PLUMBING, REGISTERS, TOP_BLOCK, block_of, map_point
+from ._mapping import ABC_SCRIPT, MAP_SCRIPT, MULTIPLIERS, PLUMBING, REGISTERS, TOP_BLOCK, block_of, map_point
 from ._netlist import Netlist, cut, parse_netlist
 from ._sta import StaError, sta_version, timing
 from ._sta import power as sta_power
 
-__all__ = ["DEFAULT_DISTRIBUTIONS", "DEFAULT_RESULTS", "SKY130_LIBERTY", "THROUGHPUT",
-           "LibertyError", "PhysicalError", "calibrate_point", "load", "read_liberty", "run",
-           "throughput"]
+__all__ = ["DEFAULT_DISTRIBUTIONS", "DEFAULT_MULTIPLIERS", "DEFAULT_RESULTS", "MULTIPLIERS",
+           "SKY130_LIBERTY", "THROUGHPUT", "LibertyError", "PhysicalError", "calibrate_point",
+           "load", "multipliers_of", "read_liberty", "row_key", "run", "throughput"]
 
 DEFAULT_RESULTS = Path(__file__).resolve().parent.parent / "synth" / "sky130.json"
 DEFAULT_DISTRIBUTIONS = ("gaussian", "student_t3", "outliers")
 FORMAT_VERSION = 1
 NOMINAL_PERIOD_NS = 10.0
+# The multiplier mapping of a row that names none (every row made before the option existed).
+DEFAULT_MULTIPLIERS = "array"
+
+
+def multipliers_of(row: dict) -> str:
+    """The multiplier mapping a results row was made with (``_mapping.MULTIPLIERS``)."""
+    return row.get("multipliers", DEFAULT_MULTIPLIERS)
+
+
+def row_key(name: str, multipliers: str = DEFAULT_MULTIPLIERS) -> str:
+    """A row's identity in a results file: the design point, and the mapping when it is not
+    the default (one file holds a point's array and Booth rows side by side)."""
+    return name if multipliers == DEFAULT_MULTIPLIERS else f"{name}+{multipliers}"
 
 
 class PhysicalError(RuntimeError):
@@ -52,7 +68,7 @@ def _dot(point):
 # unit -> (what one operation is, operations a cycle); units not listed count cycles.
 THROUGHPUT = {
     "elem_mul": lambda p: ("mac", 1.0),
-    "mx_dot": _dot, "mxint8_dot": _dot, "nvfp4_dot": _dot, "ivf_dot": _dot,
+    "mx_dot": _dot, "mxint8_dot": _dot, "nvfp4_dot": _dot, "ivf_dot": _dot, "ivf_mix": _dot,
     "mx_quantize": lambda p: ("element", float(dict(p.parameters).get("K", 32))),
     "bitserial_pe": lambda p: ("mac", dict(p.parameters).get("G", 8) / bitserial_interval(p)),
     "lmul": lambda p: ("mul", 1.0),
@@ -140,13 +156,14 @@ def _energy_by_block(p, names: dict[str, str], blocks: dict[str, str], per_op: f
 
 def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DISTRIBUTIONS,
                     cycles: int = 200, seed: int = 0, clock_mhz: float | None = None,
-                    cell_models=SKY130_CELL_MODELS) -> dict:
-    """One results row: area by sub-block, critical path and fmax, pJ per op per distribution."""
+                    cell_models=SKY130_CELL_MODELS, multipliers: str = DEFAULT_MULTIPLIERS) -> dict:
+    """One results row: area by sub-block, critical path and fmax, pJ per op per distribution;
+    ``multipliers`` picks the multiplier mapping (a key of ``MULTIPLIERS``)."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bitplane-phys-") as tmp:
         work = Path(tmp)
         try:
-            mapped = map_point(point, lib, work)
+            mapped = map_point(point, lib, work, multipliers)
             netlist = parse_netlist(mapped.netlist.read_text())
             area = _area(netlist, lib) | ({"synth_note": mapped.note} if mapped.note else {})
             inputs = [n for n, _ in netlist.inputs]
@@ -162,8 +179,9 @@ def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DIST
                       if point.unit in OPERANDS and cell_models else {})
         except (SynthError, StaError, GateSimError, ValueError) as exc:
             raise PhysicalError(f"{point.name}: {exc}") from None
-    return _row(point, lib, area, t, clk, energy, cycles, seed, distributions,
-                time.perf_counter() - started)
+    row = _row(point, lib, area, t, clk, energy, cycles, seed, distributions,
+               time.perf_counter() - started)
+    return row | ({"multipliers": multipliers} if multipliers != DEFAULT_MULTIPLIERS else {})
 
 
 def _row(point, lib, area, t, clk, energy, cycles, seed, distributions, seconds) -> dict:
@@ -185,6 +203,11 @@ def _header(lib: Liberty) -> dict:
             "liberty_sha256": lib.sha256[:16], "library": lib.name, "corner": lib.corner,
             "vdd_v": lib.nom_voltage_v, "tools": _tools(),
             "map_script": MAP_SCRIPT.replace("{abc}", ABC_SCRIPT).replace("{synth_options}", ""),
+            "multipliers": {"default": DEFAULT_MULTIPLIERS, "options": {
+                k: f"synth{v}" if v else "synth" for k, v in MULTIPLIERS.items()},
+                "note": "a row without a 'multipliers' field was mapped with the default; "
+                        "'booth' adds -booth to the synth command (Yosys's radix-4 Booth "
+                        "multiplier pass before techmap), for every multiplier of the unit"},
             "method": ("hierarchical Yosys synthesis onto the Liberty cells, flattened with "
                        "instance paths kept (area and energy per sub-block); "
                        "OpenSTA worst setup path (ideal inputs, unloaded outputs, no wire "
@@ -203,11 +226,13 @@ def _current(out: Path, header: dict) -> dict[str, dict]:
     except (OSError, ValueError):
         return {}
     same = all(data.get(k) == header[k] for k in ("format_version", "liberty_sha256", "tools"))
-    return {r["name"]: r for r in data.get("rows", [])} if same else {}
+    return ({row_key(r["name"], multipliers_of(r)): r for r in data.get("rows", [])}
+            if same else {})
 
 
 def _write(out: Path, header: dict, rows: dict[str, dict]) -> None:
-    order = [p.name for p in DESIGN_POINTS] + sorted(set(rows) - {p.name for p in DESIGN_POINTS})
+    known = [row_key(p.name, m) for p in DESIGN_POINTS for m in MULTIPLIERS]
+    order = known + sorted(set(rows) - set(known))
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(header | {"rows": [rows[n] for n in order if n in rows]},
                               indent=1) + "\n")
@@ -215,21 +240,24 @@ def _write(out: Path, header: dict, rows: dict[str, dict]) -> None:
 
 
 def run(out: Path = DEFAULT_RESULTS, points=DESIGN_POINTS, liberty=SKY130_LIBERTY,
-        force: bool = False, progress=None, **options) -> list[dict]:
-    """Calibrate ``points`` and (re)write the results file after each one; rows whose
-    sources, Liberty file and tools are unchanged are kept unless ``force``."""
+        force: bool = False, progress=None, multipliers: str = DEFAULT_MULTIPLIERS,
+        **options) -> list[dict]:
+    """Calibrate ``points`` with the ``multipliers`` mapping and (re)write the results file
+    after each one; rows whose sources, Liberty file and tools are unchanged are kept unless
+    ``force`` (rows of the other mapping are kept too)."""
     lib = read_liberty(liberty)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     header = _header(lib)
     rows = _current(out, header)
     for point in points:
-        old = rows.get(point.name)
+        key = row_key(point.name, multipliers)
+        old = rows.get(key)
         reused = not force and old is not None and old.get("source_hash") == source_hash(point)
         if not reused:
-            rows[point.name] = calibrate_point(point, lib, **options)
+            rows[key] = calibrate_point(point, lib, multipliers=multipliers, **options)
             _write(out, header, rows)
         if progress:
-            progress(rows[point.name], reused)
+            progress(rows[key], reused)
     _write(out, header, rows)
-    return [rows[p.name] for p in points]
+    return [rows[row_key(p.name, multipliers)] for p in points]

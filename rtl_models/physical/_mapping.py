@@ -46,6 +46,13 @@ SYNTH_OPTIONS = {
     "mx_quantize": (" -noshare", "Yosys's SAT-based resource sharing ran past 20 minutes on "
                     "the 32-lane quantizer in WebAssembly; without it shifters are not shared"),
 }
+# How the flow maps multipliers (``*`` in the RTL), applied to every unit alike: "array",
+# Yosys's default (a plain AND-array of partial products summed by an adder array), or
+# "booth", Yosys's ``booth`` pass (radix-4 Booth encoding, partial products reduced by a
+# Wallace-style tree of full adders), run by ``synth -booth`` before techmap. Booth/Wallace
+# is what commercial flows pick for multipliers (Synopsys DesignWare ``DW02_mult``'s
+# ``pparch`` implementation); the pass leaves alone products narrower than 4 x 4 bits.
+MULTIPLIERS = {"array": "", "booth": " -booth"}
 TOP_BLOCK = "top-level logic"
 REGISTERS = "registers"
 PLUMBING = "netlist buffers"  # insbuf's buffers where a port bit feeds a wire directly
@@ -86,13 +93,15 @@ def _tie_and_buffer(lib: Liberty) -> tuple[str, str]:
     return tie, buf
 
 
-def map_point(point: DesignPoint, lib: Liberty, workdir: Path) -> Mapped:
-    """Synthesize ``point`` onto ``lib`` in ``workdir``; the netlist stays there."""
+def map_point(point: DesignPoint, lib: Liberty, workdir: Path,
+              multipliers: str = "array") -> Mapped:
+    """Synthesize ``point`` onto ``lib`` in ``workdir`` with the ``multipliers`` mapping
+    (a key of ``MULTIPLIERS``); the netlist stays there."""
     shutil.copyfile(lib.path, workdir / "cells.lib")
     ties, buffers = _tie_and_buffer(lib)
     options, why = SYNTH_OPTIONS.get(point.unit, ("", ""))
     script = MAP_SCRIPT.format(top=point.top, lib="cells.lib", abc=ABC_SCRIPT, ties=ties,
-                               buffers=buffers, synth_options=options)
+                               buffers=buffers, synth_options=options + MULTIPLIERS[multipliers])
     _yosys(_read(point, workdir) + script + "\n", workdir)
     (workdir / "cells.lib").unlink()
     netlist = workdir / "netlist.v"

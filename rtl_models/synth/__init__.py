@@ -58,6 +58,7 @@ _DOT = _MUL + ("bp_to_fp32.sv", "bp_block_dot.sv")
 _PE = ("bp_to_fp32.sv", "bp_bitserial_pe.sv")
 _IVF = ("bp_elem_decode.sv", "bp_to_fp32.sv", "ivf_mul.sv", "ivf_maxexp.sv", "ivf_align.sv",
         "ivf_tree.sv", "ivf_scale.sv", "ivf_norm.sv", "ivf_dot.sv")
+_MIX = _IVF[:-1] + ("ivf_mul_mix.sv", "ivf_mix.sv")
 _FP8 = (("W", 8), ("EXP_BITS", 4), ("MAN_BITS", 3), ("BIAS", 7), ("NAN_ENC", 1))
 _FP4 = (("W", 4), ("EXP_BITS", 2), ("MAN_BITS", 1), ("BIAS", 1), ("NAN_ENC", 0))
 
@@ -98,6 +99,11 @@ DESIGN_POINTS = (
     DesignPoint("ivf_nvint4", "ivf_dot", "ivf_dot", _IVF,
                 (("W", 4), ("IS_INT", 1), ("FRAC", 0), ("K", 16), ("SCALE", 1))),
     DesignPoint("ivf_nvfp4", "ivf_dot", "ivf_dot", _IVF, _FP4 + (("K", 16), ("SCALE", 1), ("N", 10))),
+    # One mixed unit, MXINT8 or MXFP8 E4M3 per block (a format-select input); its energy is
+    # measured once per format (rtl_models.models.intfp_operands.MIX_FORMATS), so it has a
+    # row for each, over the same netlist.
+    DesignPoint("ivf_mix_as_mxint8", "ivf_mix", "ivf_mix", _MIX),
+    DesignPoint("ivf_mix_as_mxfp8_e4m3", "ivf_mix", "ivf_mix", _MIX),
 )
 
 

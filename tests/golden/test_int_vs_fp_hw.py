@@ -74,23 +74,35 @@ def test_table_without_gate_level_results(tmp_path):
     parts = frame[(frame.method == "analytic") & (frame.unit == "ivf_mxint8") & (frame.block != "total")]
     assert parts.area_um2.sum() == pytest.approx(totals.loc["mxint8", "area_um2"])
     ratios = ratio_frame(frame)
-    assert ratios["gate-level"].isna().all() and ratios.explained_by.str.startswith("analytic").all()
+    assert ratios[["gate-level", "gate-level array"]].isna().all().all()
+    single = ratios[~ratios.ratio.str.startswith("ivf_mix")]
+    assert len(single) == 10 and single.explained_by.str.startswith("analytic").all()
 
 
 def _fake_flow(path: Path) -> Path:
+    """Booth rows as given; array rows (no 'multipliers' field) with twice the multiplier area."""
     row = dict(unit="ivf_dot", op="block", ops_per_cycle=1, fmax_mhz=100.0, leakage_uw=1.0,
-               method="gate-level", liberty="sky130_fd_sc_hd__tt_025C_1v80")
+               method="gate-level", liberty="sky130_fd_sc_hd__tt_025C_1v80", multipliers="booth")
     rows = [row | dict(name="ivf_mxfp8_e4m3", area_um2=32000.0, energy_pj_per_op={"gaussian": 64.0},
                        area_by_block_um2={"ivf_mul": 6400.0, "ivf_align": 16000.0, "registers": 9600.0}),
             row | dict(name="ivf_mxint8", area_um2=25600.0, energy_pj_per_op={"gaussian": 32.0},
-                       area_by_block_um2={"ivf_mul": 16000.0, "registers": 9600.0})]
-    path.write_text(json.dumps({"rows": rows}))
+                       area_by_block_um2={"ivf_mul": 16000.0, "registers": 9600.0}),
+            row | dict(name="ivf_mix_as_mxint8", area_um2=38400.0, energy_pj_per_op={"gaussian": 48.0},
+                       area_by_block_um2={"ivf_mul": 16000.0, "ivf_align": 12800.0, "registers": 9600.0})]
+    def array(r):
+        mul = r["area_by_block_um2"]["ivf_mul"]
+        return {k: v for k, v in r.items() if k != "multipliers"} | {
+            "area_um2": r["area_um2"] + mul,
+            "area_by_block_um2": r["area_by_block_um2"] | {"ivf_mul": 2 * mul}}
+
+    path.write_text(json.dumps({"rows": rows + [array(r) for r in rows]}))
     return path
 
 
 def test_gate_level_rows_are_per_mac_and_explained(tmp_path):
     frame = hardware_frame(_fake_flow(tmp_path / "sky130.json"))
-    gate = frame[(frame.method == "gate-level") & (frame.block == "total")].set_index("unit")
+    gate = frame[(frame.method == "gate-level") & (frame.block == "total")
+                 & (frame.multipliers == "booth")].set_index("unit")
     assert gate.loc["ivf_mxint8", "area_um2"] == 800.0 and gate.loc["ivf_mxint8", "energy_pj_per_op"] == 1.0
     assert gate.loc["ivf_mxint8", "area_ratio"] == 0.8 and gate.loc["ivf_mxint8", "energy_ratio"] == 0.5
     ratios = ratio_frame(frame).set_index(["ratio", "quantity"])
@@ -98,3 +110,8 @@ def test_gate_level_rows_are_per_mac_and_explained(tmp_path):
     assert energy["gate-level"] == 0.5 and energy.gate_level_vs_paper == pytest.approx(0.5 / 0.63 - 1)
     area = ratios.loc[("mxint8 / mxfp8_e4m3", "area")]
     assert area.explained_by == "gate-level: ivf_align 0 vs 500 um^2; ivf_mul 500 vs 200 um^2"
+    # the array mapping's ratios stand beside the Booth ones: (25600 + 16000) / (32000 + 6400)
+    assert area["gate-level array"] == pytest.approx(41600 / 38400)
+    mix = ratios.loc[("ivf_mix_as_mxint8 / ivf_mxint8", "area")]
+    assert mix["gate-level"] == 1.5 and math.isnan(mix.paper)
+    assert mix.explained_by.startswith("gate-level: ivf_align 400 vs 0 um^2; ")

@@ -59,3 +59,17 @@ def test_nan_element_or_scale_gives_nan_and_zero_is_positive():
 def test_ivf_dot_long_run_on_verilator():
     r = check("ivf_dot", "verilator", 400_000, SEED + 1)
     assert r.ok, f"{r.mismatches} mismatches; first: {r.first_mismatch}"
+
+
+def test_mixed_unit_blocks_switch_format_and_each_follows_its_own_model():
+    from rtl_models.models.ivf_mix import mix_inputs, mix_model
+
+    inputs = mix_inputs(400, np.random.default_rng(SEED))
+    sel = inputs["is_int"]
+    assert set(sel.tolist()) == {0, 1} and (np.diff(sel.astype(np.int64)) != 0).sum() > 100
+    got = mix_model(inputs)
+    for is_int, scheme in ((1, "mxint8"), (0, "mxfp8_e4m3")):
+        rows = sel == is_int
+        want = ivf_model(CFG[scheme], inputs["a"][rows], inputs["b"][rows], inputs["xa"][rows],
+                         inputs["xb"][rows])
+        np.testing.assert_array_equal(got[rows].view(np.uint32), want.view(np.uint32))

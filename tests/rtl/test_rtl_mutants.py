@@ -31,6 +31,8 @@ RTL_BUGS = (
     ("ivf_dot", "ivf_tree.sv", "s[i] = s[i] + s[i + step];", "s[i] = s[i] | s[i + step];"),
     ("ivf_dot", "ivf_scale.sv", "EW'(ka) + EW'(kb) - EW'(18)", "EW'(ka) + EW'(kb) - EW'(17)"),
     ("ivf_dot", "ivf_maxexp.sv", "t[i*TW +: TW] > top)", "t[i*TW +: TW-1] > top[TW-2:0])"),
+    ("ivf_mix", "ivf_mix.sv", "sexp - EW'(2 * FRAC_INT)", "sexp - EW'(2 * FRAC_INT - 1)"),
+    ("ivf_mix", "ivf_mix.sv", "AW'($signed(prod[gi*16 +: 16]))", "AW'(prod[gi*16 +: 16])"),
 )
 
 
