@@ -111,8 +111,8 @@ def _area(netlist: Netlist, lib: Liberty) -> dict:
         area[blocks[inst.name]] = area.get(blocks[inst.name], 0.0) + lib.cells[inst.cell].area_um2
     flat = set(area) <= {TOP_BLOCK, REGISTERS, PLUMBING}
     note = ("one flat module: its datapath stages are not separated (all in top-level logic)"
-            if flat else "sub-blocks are the RTL's submodule instances; the adder tree, alignment "
-            "and scale arithmetic written inline in the top module are top-level logic")
+            if flat else "sub-blocks are the RTL's submodule instances (_mapping.INSTANCE_BLOCKS); "
+            "logic written inline in the top module is top-level logic")
     return {"area_um2": round(sum(area.values()), 4),
             "area_by_block_um2": {k: round(v, 4) for k, v in sorted(area.items())},
             "area_note": note, "cells": len(netlist.instances)}
