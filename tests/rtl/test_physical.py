@@ -197,7 +197,7 @@ def test_calibrate_reproduces_the_committed_fp4_multiplier_row(tmp_path, capsys)
     assert main(["calibrate", "--point", "mul_fp4_e2m1", "--out", str(tmp_path)]) == 0
     [row] = json.loads((tmp_path / "sky130.json").read_text())["rows"]
     committed = {r["name"]: r for r in physical.load()["rows"]}["mul_fp4_e2m1"]
-    skip = {"seconds"}
+    skip = {"seconds", "simulator"}  # Icarus and the levelized simulator agree net for net
     assert {k: v for k, v in row.items() if k not in skip} == \
         {k: v for k, v in committed.items() if k not in skip}
     text = (tmp_path / "sky130_calibrated.yaml").read_text()
@@ -289,5 +289,6 @@ def test_calibration_regenerates_each_committed_row(name, tmp_path):
         mapping = physical.multipliers_of(committed)
         [row] = physical.run(tmp_path / f"{mapping}.json", [POINTS[name]],
                              cycles=committed["cycles"], multipliers=mapping)
-        assert {k: v for k, v in row.items() if k != "seconds"} == \
-            {k: v for k, v in committed.items() if k != "seconds"}
+        skip = {"seconds", "simulator"}  # a row made on Icarus regenerates levelized, equal
+        assert {k: v for k, v in row.items() if k not in skip} == \
+            {k: v for k, v in committed.items() if k not in skip}
