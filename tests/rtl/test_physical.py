@@ -148,6 +148,19 @@ def test_results_file_covers_every_unit_and_says_how_it_was_made():
 IVF = ("ivf_mxint8", "ivf_mxfp8_e4m3", "ivf_nvint4", "ivf_nvfp4")
 
 
+def test_the_int_vs_fp_rows_split_into_the_papers_datapath_stages():
+    """Area and energy of the ivf_* rows land in named stages, not in one top-level lump."""
+    for row in physical.load()["rows"]:
+        if not row["unit"].startswith("ivf_"):
+            continue
+        stages = {"multipliers", "adder tree", "scale handling", "normalisation"}
+        if row["name"] != "ivf_mxint8" and row["name"] != "ivf_nvint4":
+            stages |= {"alignment", "exponent compare"}  # FP lanes align to the max exponent
+        assert stages <= set(row["area_by_block_um2"]), row["name"]
+        assert stages <= set(row["energy_by_block_pj_per_op"]["gaussian"]), row["name"]
+        assert row["area_by_block_um2"].get("top-level logic", 0) < 0.2 * row["area_um2"]
+
+
 def test_the_int_vs_fp_points_have_both_multiplier_mappings():
     """The paper's flow maps multipliers Booth/Wallace; under that mapping (and only there,
     on SKY130) MXINT8 is smaller than MXFP8. Losing the mapping (the Booth rows made with
