@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..power_operands import OPERANDS, bitserial_interval
 from ..synth import DESIGN_POINTS, DesignPoint, SynthError, source_hash, yosys_version
+from . import _levelsim
 from ._gatesim import CLOCK, RESET, SKY130_CELL_MODELS, GateSimError, simulate
 from ._liberty import SKY130_LIBERTY, Liberty, LibertyError, read_liberty
 from ._mapping import ABC_SCRIPT, MAP_SCRIPT, MULTIPLIERS, PLUMBING, REGISTERS, TOP_BLOCK, block_of, map_point
@@ -42,6 +43,10 @@ DEFAULT_RESULTS = Path(__file__).resolve().parent.parent / "synth" / "sky130.jso
 DEFAULT_DISTRIBUTIONS = ("gaussian", "student_t3", "outliers")
 FORMAT_VERSION = 1
 NOMINAL_PERIOD_NS = 10.0
+# How a row's activity was simulated (both zero-delay; they agree net for net on a
+# combinational netlist, tests/rtl/test_physical.py); a row without the field used Icarus.
+SIMULATORS = {"icarus": "icarus (library cell models)",
+              "levelized": "levelized (Liberty cell functions)"}
 # The multiplier mapping of a row that names none (every row made before the option existed).
 DEFAULT_MULTIPLIERS = "array"
 
@@ -111,8 +116,8 @@ def _area(netlist: Netlist, lib: Liberty) -> dict:
         area[blocks[inst.name]] = area.get(blocks[inst.name], 0.0) + lib.cells[inst.cell].area_um2
     flat = set(area) <= {TOP_BLOCK, REGISTERS, PLUMBING}
     note = ("one flat module: its datapath stages are not separated (all in top-level logic)"
-            if flat else "sub-blocks are the RTL's submodule instances; the adder tree, alignment "
-            "and scale arithmetic written inline in the top module are top-level logic")
+            if flat else "sub-blocks are the RTL's submodule instances (_mapping.INSTANCE_BLOCKS); "
+            "logic written inline in the top module is top-level logic")
     return {"area_um2": round(sum(area.values()), 4),
             "area_by_block_um2": {k: round(v, 4) for k, v in sorted(area.items())},
             "area_note": note, "cells": len(netlist.instances)}
@@ -126,10 +131,12 @@ def _energy(point, lib, netlist: Netlist, netlist_path: Path, workdir: Path, clo
     clock_port = split.port_of_net.get(CLOCK)
     period_ns = 1e3 / clock_mhz
     op, per_cycle = throughput(point)
+    levelized = _levelsim.is_combinational(netlist, lib)
     energy, dynamic, breakdown, by_block = {}, {}, {}, {}
     for dist in distributions:
         operands = OPERANDS[point.unit](point, dist, cycles + 1, seed)
-        act = simulate(netlist, netlist_path, operands, workdir, cell_models)
+        act = (_levelsim.simulate(netlist, lib, operands) if levelized
+               else simulate(netlist, netlist_path, operands, workdir, cell_models))
         activity = {port: (act.toggles.get(net, 0.0), act.duty.get(net, 0.0))
                     for net, port in split.port_of_net.items() if net != RESET}
         p = sta_power(lib.path, workdir / "cut.v", f"{netlist.module}_cut", clock_port,
@@ -143,7 +150,8 @@ def _energy(point, lib, netlist: Netlist, netlist_path: Path, workdir: Path, clo
     leak = next(iter(breakdown.values()))["leakage_uw"] if breakdown else None
     return {"op": op, "ops_per_cycle": per_cycle, "energy_pj_per_op": energy,
             "dynamic_pj_per_op": dynamic, "energy_by_block_pj_per_op": by_block,
-            "power_uw": breakdown, "leakage_uw": leak}
+            "power_uw": breakdown, "leakage_uw": leak,
+            "simulator": SIMULATORS["levelized" if levelized else "icarus"]}
 
 
 def _energy_by_block(p, names: dict[str, str], blocks: dict[str, str], per_op: float) -> dict:
@@ -211,8 +219,11 @@ def _header(lib: Liberty) -> dict:
             "method": ("hierarchical Yosys synthesis onto the Liberty cells, flattened with "
                        "instance paths kept (area and energy per sub-block); "
                        "OpenSTA worst setup path (ideal inputs, unloaded outputs, no wire "
-                       "load); Icarus gate-level simulation on numerics-quantized test tensors, "
-                       "per-net activity from the VCD, OpenSTA report_power on a per-net cut "
+                       "load); zero-delay gate-level simulation on numerics-quantized test "
+                       "tensors (a row's 'simulator': a combinational netlist levelized from "
+                       "the Liberty cell functions, one with flip-flops on Icarus with the "
+                       "library's cell models; a row without the field used Icarus), "
+                       "per-net activity, OpenSTA report_power on a per-net cut "
                        "of the netlist (each cell's inputs carry simulated activity)")}
 
 

@@ -35,6 +35,7 @@ class Pin:
     name: str
     direction: str
     capacitance_pf: float
+    function: str = ""  # an output's Boolean function of the cell's input pins, as written
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def _parse(text: str, source: Path) -> dict:
             elif g.group(1) in ("ff", "latch") and cell is not None and len(stack) == 3:
                 cell["seq"] = True
             elif g.group(1) == "pin" and cell is not None and len(stack) == 3:
-                pin = cell["pins"][g.group(2)] = {"direction": None, "cap": 0.0}
+                pin = cell["pins"][g.group(2)] = {"direction": None, "cap": 0.0, "function": ""}
         else:
             a = _ATTR.match(line)
             if a:
@@ -152,6 +153,8 @@ def _attribute(lib, cell, pin, depth, key, value):
         pin["direction"] = value
     elif pin is not None and depth == 3 and key == "capacitance":
         pin["cap"] = float(value)
+    elif pin is not None and depth == 3 and key == "function":
+        pin["function"] = value.strip()
 
 
 def read_liberty(source: str | Path) -> Liberty:
@@ -163,7 +166,8 @@ def read_liberty(source: str | Path) -> Liberty:
     try:
         lib = _parse(path.read_text(errors="replace"), source)
         cells = {name: Cell(name, c["area"] or 0.0, c["leak"],
-                            tuple(Pin(n, p["direction"], p["cap"]) for n, p in c["pins"].items()),
+                            tuple(Pin(n, p["direction"], p["cap"], p["function"])
+                                  for n, p in c["pins"].items()),
                             c["seq"])
                  for name, c in lib["cells"].items()}
         result = Liberty(lib["name"], source, path, digest, float(lib.get("nom_voltage", "nan")),

@@ -40,6 +40,11 @@ INSTANCE_BLOCKS = {
     "u_da": "element decode", "u_db": "element decode",
     "u_sa": "scale decode", "u_sb": "scale decode",
     "u_round": "normalisation", "u_np": "normalisation", "u_nc": "normalisation",
+    "u_norm": "normalisation",
+    # the INT v.s. FP datapath's stages (ivf_*.sv): per-lane exponent compare, align shifter,
+    # adder tree, and the block-scale step before the shared normaliser
+    "u_maxexp": "exponent compare", "u_align": "alignment", "u_tree": "adder tree",
+    "u_scale": "scale handling",
 }
 # Units whose synthesis needs an option, and why (the row records it).
 SYNTH_OPTIONS = {
