@@ -24,9 +24,9 @@ from rtl_models.power_operands import OPERANDS
 DEFAULT_POINTS = ("mul_int8", "dot_nvfp4_exact", "ivf_nvint4")
 
 
-def _timed(fn):
+def _timed(fn, *args):
     start = time.perf_counter()
-    out = fn()
+    out = fn(*args)
     return out, time.perf_counter() - start
 
 
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> None:
             mapped = map_point(point, lib, work)
             netlist = _netlist.parse_netlist(mapped.netlist.read_text())
             ops = OPERANDS[point.unit](point, "gaussian", args.cycles + 1, 0)
-            fast, t_fast = _timed(lambda: _levelsim.simulate(netlist, lib, ops))
-            ref, t_ref = _timed(lambda: _gatesim.simulate(netlist, mapped.netlist, ops, work))
+            fast, t_fast = _timed(_levelsim.simulate, netlist, lib, ops)
+            ref, t_ref = _timed(_gatesim.simulate, netlist, mapped.netlist, ops, work)
         print(f"{name:<20} {len(netlist.instances):>7} {t_fast:>12.2f} {t_ref:>9.2f} "
               f"{t_ref / t_fast:>6.0f}x  {_agree(fast, ref, netlist)}")
 
