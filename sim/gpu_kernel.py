@@ -161,7 +161,8 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
               batch: int = 1, promote_k: int | None = None) -> KernelTime:
     """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
 
-    ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth;
+    ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth, a function
+    of its output tile (``plan.out_tile``) only: it is called once per distinct tile;
     ``promote_k``: K elements between CUDA-core promotions where the operands carry block
     scales the MMA kind does not apply (None: none). ValueError if the core has no timing.
     """
@@ -173,6 +174,10 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     if not plans:
         raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
                          f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
-    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram_seconds(p), promote_k, kind)
+    dram: dict[tuple[int, int], float] = {}
+    for p in plans:  # the traffic model is the slow part of the search; output tiles repeat across plans
+        if p.out_tile not in dram:
+            dram[p.out_tile] = dram_seconds(p)
+    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k, kind)
              for p in plans]
     return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))
