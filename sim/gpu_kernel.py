@@ -10,19 +10,25 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   output's TMA store is waited for, then the next tile's weight scales are loaded, before its
   MMAs start (DeepGEMM's ``fp8_gemm.cuh`` at commit 989c9e3: ``tma_store_wait<0>`` and the
   ``__ldg`` of ``scales_b`` ahead of a named barrier of the math warps);
-- **two-level accumulation** where block scales are applied outside the MMA (Hopper's wgmma has
-  no scaled kind; DeepGEMM promotes the FP32 partial sums on CUDA cores every ``promote_k``
-  elements of K): ``rows x tile_n`` FMAs per promotion on ``fma_lanes_per_sm`` lanes, hidden
-  behind the other warpgroup's MMAs when the tile has two consumer warpgroups, exposed when one;
-  promoting also holds a second FP32 copy of the tile, so the accumulator storage must fit two;
+- **two-level accumulation** where block scales are applied outside the MMA (the design's
+  ``promotion: cuda_cores``: Hopper's wgmma has no scaled kind; DeepGEMM promotes the FP32 partial
+  sums on CUDA cores every ``promote_k`` elements of K): ``rows x tile_n`` FMAs per promotion on
+  ``fma_lanes_per_sm`` lanes, hidden behind the other warpgroup's MMAs when the tile has two
+  consumer warpgroups, exposed when one; promoting also holds a second FP32 copy of the tile, so
+  the accumulator storage must fit two. ``promotion: in_mma`` (Blackwell's tcgen05 block-scaled
+  kinds, FP32 accumulation in tensor memory) costs nothing here;
+- **epilogue overlap** where the design declares it (``epilogue_overlap``) and two FP32
+  accumulator tiles fit the accumulator storage: each tile's epilogue runs under the next tile's
+  MMAs, so a wave pays only what the epilogue exceeds the MMAs by, plus the last tile's epilogue;
 - **L2-to-SM traffic**: every tile reads its rows of A and columns of B through L2, the larger of
   the two shared by a TMA multicast cluster (``multicast``), at ``l2_bytes_per_cycle`` for the
   GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
-  operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth);
+  operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
+  pair's tile loads through both SMs of the pair);
 - **DRAM traffic** at the achievable bandwidth (the design's DRAM efficiency).
 
 ``total = launch + fill + max(SM time, DRAM time, L2 time)``, SM time being ``waves x (max(MMA +
-exposed promotion, operand load) + epilogue)`` per tile. The tiling is the feasible candidate of
+exposed promotion, operand load) + exposed epilogue)`` per tile. The tiling is the feasible candidate of
 :func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick.
 ``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
 launch and fill alone exceed it.
@@ -93,9 +99,15 @@ def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multica
     return ceil_div(k, plan.tile_k) * plan.tile_k * (per_k[0] + per_k[1] / share)
 
 
+def _promotes(core: SmTensorCore, promote_k: int | None, kind) -> bool:
+    """Whether the kernel promotes partial sums on CUDA cores (block scales the MMA kind does not
+    apply, on a design whose kernels apply them outside the MMA)."""
+    return promote_k is not None and kind.scale is None and core.timing.promotion == "cuda_cores"
+
+
 def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int | None, kind) -> float:
     """Exposed CUDA-core cycles per tile of promoting partial sums (0 where the MMA scales)."""
-    if promote_k is None or kind.scale is not None:
+    if not _promotes(core, promote_k, kind):
         return 0.0
     rows = plan.tile_m // plan.cta_group
     if rows >= 2 * kind.full_rate_m:  # two consumer warpgroups: one promotes while the other multiplies
@@ -104,9 +116,21 @@ def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int
     return promotions * rows * plan.tile_n / core.timing.fma_lanes_per_sm
 
 
-def _load_cycles(tile_l2_bytes: float, core: SmTensorCore) -> float:
-    """Cycles one SM needs for a tile's L2 reads at its ``1 / sms`` share of the L2 bandwidth."""
-    return tile_l2_bytes / (core.timing.l2_bytes_per_cycle / core.sms)
+def _load_cycles(tile_l2_bytes: float, core: SmTensorCore, plan: TilePlan) -> float:
+    """Cycles a tile's L2 reads take at the ``1 / sms`` share of the L2 bandwidth of each of its SMs."""
+    return tile_l2_bytes / (plan.cta_group * core.timing.l2_bytes_per_cycle / core.sms)
+
+
+def _acc_tile_bytes(plan: TilePlan) -> int:
+    """FP32 accumulator bytes of one tile on one SM."""
+    return (plan.tile_m // plan.cta_group) * plan.tile_n * 4
+
+
+def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, epilogue: float, busy: float, copies: int) -> float:
+    """Epilogue cycles per wave that the MMAs do not hide (all of them without double buffering)."""
+    if not core.timing.epilogue_overlap or 2 * copies * _acc_tile_bytes(plan) > core.accumulator_bytes_per_sm:
+        return epilogue
+    return max(0.0, epilogue - busy) + epilogue / plan.waves  # the last tile's epilogue drains alone
 
 
 def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind) -> KernelTime:
@@ -117,7 +141,9 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, t.multicast)
-    stall = max(0.0, _load_cycles(tile_l2, core) - mma - promotion)  # the K loop waits on its loads
+    stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
+    copies = 2 if _promotes(core, promote_k, kind) else 1
+    epilogue = _exposed_epilogue(plan, core, epilogue, mma + stall + promotion, copies)
     l2_s = plan.tiles * tile_l2 / (t.l2_bytes_per_cycle * clock_hz)
     waves_s = plan.waves / clock_hz
     return KernelTime(plan, t.launch_ns * 1e-9, t.dram_latency_ns * 1e-9, (mma + stall) * waves_s,
@@ -126,8 +152,8 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
 
 def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
     """Whether the accumulator storage holds the MMA's FP32 tile and, when promoting, a second copy."""
-    copies = 2 if promote_k is not None and kind.scale is None else 1
-    return copies * (plan.tile_m // plan.cta_group) * plan.tile_n * 4 <= core.accumulator_bytes_per_sm
+    copies = 2 if _promotes(core, promote_k, kind) else 1
+    return copies * _acc_tile_bytes(plan) <= core.accumulator_bytes_per_sm
 
 
 def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str, a_bits: float,
@@ -135,7 +161,8 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
               batch: int = 1, promote_k: int | None = None) -> KernelTime:
     """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
 
-    ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth;
+    ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth, a function
+    of its output tile (``plan.out_tile``) only: it is called once per distinct tile;
     ``promote_k``: K elements between CUDA-core promotions where the operands carry block
     scales the MMA kind does not apply (None: none). ValueError if the core has no timing.
     """
@@ -147,6 +174,10 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     if not plans:
         raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
                          f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
-    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram_seconds(p), promote_k, kind)
+    dram: dict[tuple[int, int], float] = {}
+    for p in plans:  # the traffic model is the slow part of the search; output tiles repeat across plans
+        if p.out_tile not in dram:
+            dram[p.out_tile] = dram_seconds(p)
+    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k, kind)
              for p in plans]
     return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))

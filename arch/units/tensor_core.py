@@ -15,6 +15,8 @@ from .systolic import check_positive_int
 # (see sim.accuracy): exact sum rounded once, an FP32 FMA chain, or a tensor-core preset
 # fitted bit-exactly to real GPU outputs (numerics.tensor_core_model).
 ACCUMULATORS: tuple[str, ...] = ("exact_fp32", "fma_fp32", "tensor_core_b200", "tensor_core_h100")
+# Where a GEMM kernel applies per-block scales its MMA kind does not (KernelTiming.promotion).
+PROMOTIONS: tuple[str, ...] = ("cuda_cores", "in_mma")
 
 
 def _default_rates() -> dict[str, float]:
@@ -110,7 +112,13 @@ class KernelTiming:
     whole GPU at the core clock; ``smem_bytes_per_cycle``: one SM's shared-memory bandwidth (the
     epilogue stages the output tile through it); ``fma_lanes_per_sm``: FP32 FMA lanes of one SM (block scales
     applied outside the MMA are promoted there); ``multicast``: CTAs one TMA load of a shared
-    operand reaches (a cluster). Each figure's source is in the design file.
+    operand reaches (a cluster). ``promotion``: where per-block scales that the operand pair's
+    MMA kind does not apply reach the sums: ``cuda_cores`` (Hopper's wgmma has no scaled kind and
+    kernels promote FP32 partial sums on CUDA cores) or ``in_mma`` (Blackwell's tcgen05 takes
+    them as block scales and accumulates in FP32 in tensor memory: no promotion).
+    ``epilogue_overlap``: the accumulator is double-buffered where two copies fit the
+    accumulator storage, so one tile's epilogue runs under the next tile's MMAs. Each
+    figure's source is in the design file.
     """
 
     launch_ns: float
@@ -121,8 +129,12 @@ class KernelTiming:
     fma_lanes_per_sm: int
     multicast: int
     source: str
+    promotion: str = "cuda_cores"
+    epilogue_overlap: bool = False
 
     def __post_init__(self):
+        check(self.promotion in PROMOTIONS, "promotion",
+              f"must be one of {', '.join(PROMOTIONS)}, not {self.promotion!r}")
         for name in ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle"):
             finite_positive(getattr(self, name), name, 1e9)
         for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast"):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,20 +23,25 @@ def table() -> pd.DataFrame:
 def test_every_measurement_has_a_source_and_is_compared(table):
     sets = gemm_validation.load_sets()
     assert all(s.source.strip() for s in sets)
-    assert len(table) == sum(len(s.gemms) for s in sets) == 28
+    assert len(table) == sum(len(s.gemms) for s in sets) == 56
+    assert {s.design for s in sets} == {"h800", "b200"}
 
 
 def test_error_is_predicted_over_measured(table):
     ratio = table.predicted_tflops / table.measured_tflops - 1
     assert table.error.to_numpy() == pytest.approx(ratio.to_numpy())
     assert (table.within == (table.error.abs() <= 0.15)).all()
-    # The model never predicts more than the derated peak: 80 % of 1978.9 TFLOPS (FP8, H800).
-    assert table.predicted_tflops.max() <= 0.8 * 132 * 4096 * 2 * 1.83e9 / 1e12 + 1e-6
+    # The model never predicts more than the derated peak: 80 % of the dense peak of the set's kind.
+    peaks = {"deepgemm_h800": 132 * 4096 * 2 * 1.83e9, "vllm_sm100_bf16": 148 * 4096 * 2 * 1.856e9,
+             "vllm_sm100_fp8": 148 * 8192 * 2 * 1.856e9}
+    for name, group in table.groupby("set"):
+        assert group.predicted_tflops.max() <= 0.8 * peaks[name] / 1e12 + 1e-6
 
 
 def test_count_within_tolerance_and_pinned_shapes(table):
-    # 11 of 28 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
-    assert int(table.within.sum()) == 11
+    # 23 of 56 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
+    assert table.groupby("set").within.sum().to_dict() == {"deepgemm_h800": 11, "vllm_sm100_bf16": 7,
+                                                           "vllm_sm100_fp8": 5}
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
     assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1516.83, abs=0.05)
@@ -44,11 +50,20 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     masked = row.loc[("masked", 1, 1024, 7168, 2048)]  # the model's worst over-prediction class
     assert not masked.within and masked.error == pytest.approx(0.3928, abs=5e-4)
     assert set(table.bound) <= {"compute", "hbm", "l2", "latency"}
+    b200 = table[table.set != "deepgemm_h800"].set_index(["set", "m", "n"])
+    bf16 = b200.loc[("vllm_sm100_bf16", 1024, 4096)]  # f16 kind, 2-SM tiles
+    assert bf16.within and "f16 2sm" in bf16.mapping
+    assert bf16.predicted_tflops == pytest.approx(1367.02, abs=0.05)
+    fp8 = b200.loc[("vllm_sm100_fp8", 256, 6144)]  # f8f6f4 kind, per-tensor scales: no promotion
+    assert fp8.predicted_tflops == pytest.approx(1489.90, abs=0.05) and "promotion 0.00" in fp8.mapping
+    skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # weight streaming at 85 % of 8 TB/s
+    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.2137, abs=5e-4)
 
 
 def test_sensitivity_names_every_estimated_figure():
     sens = gemm_validation.sensitivity(factors=(2.0,))
-    assert list(sens.figure) == list(gemm_validation.ESTIMATES)
+    assert list(sens.set.unique()) == ["deepgemm_h800", "vllm_sm100_bf16", "vllm_sm100_fp8"]
+    assert list(sens[sens.set == "vllm_sm100_fp8"].figure) == list(gemm_validation.ESTIMATES)
     assert (sens.within <= sens.of).all()
 
 
@@ -57,24 +72,75 @@ def test_predictions_match_checked_in_numbers(table):
     pd.testing.assert_frame_equal(table, golden, check_dtype=False, rtol=1e-9)
 
 
+def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
+    summary = gemm_validation._summary(table, gemm_validation.sensitivity(factors=(2.0,)))
+    assert "Within 15%: 23 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "- `vllm_sm100_fp8`: 5 of 14 within" in summary and "vllm#19566" in summary
+    assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
+    assert "## Without the kernel-time model" in summary
+
+
+def test_kernel_time_model_moves_b200_toward_the_measurements(table):
+    # The b200 without its timing block (MMA issue and DRAM only) over-predicts vLLM's FP8 GEMMs
+    # (none within 15 %); with it, 5 of 14 are.
+    bare = gemm_validation.untimed().set_index("set")
+    assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 3
+    assert bare.loc["deepgemm_h800", "of"] == 28
+
+
+@pytest.mark.slow  # prices every decode step of the 2048-token runs (minutes)
 def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     assert main(["reproduce", "gemm-validation", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
-    assert "Within 15%: 11 of 28" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
-    assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
+    assert "Within 15%: 23 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "predicted_mean_context" in summary
+
+
+def _run(name):
+    from experiments.papers import serving_validation
+
+    return next(r for r in serving_validation.load_runs() if r.name == name)
 
 
 def test_end_to_end_runs_have_sources_and_pinned_predictions():
+    from experiments.papers import serving_validation as sv
+
+    runs = sv.load_runs()
+    assert len(runs) == 6 and all("TensorRT-LLM" in r.source for r in runs)
+    # Prefill latency at batch 1: the model has no serving runtime, so it is faster than measured.
+    assert sv.predict(_run("ttft_in128")) == pytest.approx(3.0574, abs=5e-4)
+    # Static-batch throughput: one prefill, then each decode step priced at its own context.
+    run = _run("tput_2048_128")
+    assert sv.predict(run) == pytest.approx(2406.79, abs=0.05)
+    assert sv.predict_mean_context(run) == pytest.approx(2408.38, abs=0.05)  # the older estimate
+
+
+@pytest.mark.slow  # every decode step of the 2048-token runs (minutes)
+def test_whole_serving_table_is_pinned():
     from experiments.papers import serving_validation
 
     table = serving_validation.results().set_index("run")
-    assert len(table) == 6 and table.source.str.contains("TensorRT-LLM").all()
-    # Prefill latency at batch 1: the model has no serving runtime, so it is faster than measured.
-    assert table.loc["ttft_in128", "predicted"] == pytest.approx(3.0574, abs=5e-4)
     assert table.loc["ttft_in2048", "error"] < 0
-    # Static-batch throughput (one prefill, then decode steps at the mean context).
-    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.07, abs=0.05)
+    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.21, abs=0.05)
+    assert table.loc["tput_2048_2048", "predicted_mean_context"] == pytest.approx(2829.07, abs=0.05)
     assert table.loc["tput_128_128", "error"] == pytest.approx(0.2687, abs=5e-4)
+
+
+def test_decode_priced_per_step_equals_the_sum_of_whole_steps():
+    from arch import load_design
+    from arch.workloads import expand
+    from experiments.papers import serving_validation as sv
+    from sim import simulate
+
+    run = replace(_run("tput_2048_128"), batch=8, input_len=250, output_len=9)
+    design, steps = load_design(run.design), 0.0
+    for context in sv.decode_contexts(run):  # the oracle: every whole step simulated on its own
+        steps += simulate(design, expand(run.model, "decode", batch=run.batch, context=context,
+                                         weight_format=run.format, activation_format=run.format,
+                                         kv_format=run.format, scope="layer")).latency_s
+    assert list(sv.decode_contexts(run)) == list(range(251, 259))
+    assert sv.decode_s(run) == pytest.approx(steps, rel=1e-12)
+    assert sv.decode_s(replace(run, output_len=1)) == 0.0
 
 
 def test_an_unknown_serving_metric_is_one_clear_error(tmp_path):

@@ -120,7 +120,51 @@ def test_simulate_gemm_reports_kernel_time_and_keeps_compute_only_units_unchange
 
 def test_time_gemm_needs_declared_timing():
     with pytest.raises(ValueError, match="declares no kernel timing"):
-        _time(128, 128, 128, core=B200.unit)
+        _time(128, 128, 128, core=replace(B200.unit, timing=None))
+
+
+def _b200(m, n, k, promote_k=None, fmt="fp8_e4m3fn", **figures):
+    core = replace(B200.unit, timing=replace(B200.unit.timing, **figures))
+    return time_gemm(m, n, k, core, fmt, fmt, 8.25, 8.25, 16, B200.clock_hz, lambda plan: 0.0, 1, promote_k)
+
+
+def test_b200_declares_sourced_kernel_timing_with_blackwell_assumptions():
+    t = B200.unit.timing
+    assert t is not None and "Hopper" in t.source and "estimate" in t.source
+    assert (t.promotion, t.epilogue_overlap) == ("in_mma", True)
+    assert (TIMING.promotion, TIMING.epilogue_overlap) == ("cuda_cores", False)
+
+
+def test_promotion_comes_from_the_design_file_not_the_design_name():
+    # Same B200, same per-128 scales: no CUDA-core promotion where its kernels scale in the MMA...
+    assert _b200(64, 7168, 2048, promote_k=128).promotion_s == 0
+    # ...and promotion (with its two accumulator copies) as soon as the data file says cuda_cores.
+    promoted = _b200(64, 7168, 2048, promote_k=128, promotion="cuda_cores")
+    assert promoted.promotion_s > 0
+    assert _b200(64, 7168, 2048, promote_k=None, promotion="cuda_cores").promotion_s == 0
+
+
+def test_epilogue_overlap_hides_all_but_the_last_tiles_epilogue():
+    serial = _b200(8192, 8192, 8192, epilogue_overlap=False)
+    overlapped = _b200(8192, 8192, 8192)
+    assert overlapped.plan == serial.plan and overlapped.plan.waves > 1
+    # The MMAs of a 8192-deep K loop outlast one epilogue: only the last tile's is exposed.
+    assert overlapped.epilogue_s == pytest.approx(serial.epilogue_s / serial.plan.waves)
+    assert overlapped.total_s < serial.total_s
+
+
+def test_a_cta_pair_loads_a_tile_through_both_of_its_sms():
+    from sim.gpu_kernel import _load_cycles
+
+    pair = _b200(4096, 4096, 4096).plan
+    assert pair.cta_group == 2
+    single = replace(pair, cta_group=1)
+    assert _load_cycles(1e6, B200.unit, pair) == pytest.approx(_load_cycles(1e6, B200.unit, single) / 2)
+
+
+def test_unknown_promotion_is_one_clear_error():
+    with pytest.raises(FieldError, match="promotion: must be one of cuda_cores, in_mma, not 'registers'"):
+        replace(TIMING, promotion="registers")
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

@@ -12,7 +12,10 @@ from arch.units import SmTensorCore, load_kinds
 from sim import simulate_gemm
 from sim.tensor_core import plan_gemm
 
-B200 = load_accelerator("b200")
+# The MMA-issue model (sim.tensor_core): the b200 without its kernel timing, whose own
+# mechanisms (operand traffic through L2, epilogue, launch) tests/unit/test_gpu_kernel.py covers.
+B200_TIMED = load_accelerator("b200")
+B200 = replace(B200_TIMED, unit=replace(B200_TIMED.unit, timing=None))
 H800 = load_accelerator("h800")
 BITS = {"mxfp8_e4m3": 8.25, "mxfp4": 4.25, "nvfp4": 4.5, "fp16": 16.0, "bf16": 16.0, "fp8_e4m3fn": 8.0,
         "fp4_e2m1fn": 4.0}
@@ -34,6 +37,13 @@ def test_the_operand_pair_picks_the_kind(a, b, kind, rate, scale, block):
     picked = load_kinds("sm100_tcgen05").pick(a, b)
     got = (picked.name, picked.macs_per_sm_cycle, picked.scale, picked.block_size)
     assert got == (kind, rate, scale, block)
+
+
+def test_the_kernel_timed_b200_runs_the_kind_of_the_pair():
+    fp4 = _gemm(B200_TIMED, 8192, 8192, 8192, "mxfp4", "mxfp4")
+    mixed = _gemm(B200_TIMED, 8192, 8192, 8192, "mxfp8_e4m3", "mxfp4")
+    assert fp4.mapping.startswith("mxf4 ") and mixed.mapping.startswith("mxf8f6f4 ")
+    assert fp4.cycles < mixed.cycles
 
 
 def test_an_unsupported_pair_names_the_supported_ones():
