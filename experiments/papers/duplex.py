@@ -196,6 +196,21 @@ def pim_limits() -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+def dram_logic() -> pd.DataFrame:
+    """Per PIM system: its units' clock as sized and as its process runs them, the FLOPs per
+    stack that leaves, and the share of a stack's cells the units displace (:mod:`arch.hbm`:
+    logic on a DRAM die priced from Samsung's HBM-PIM; Logic-PIM on the logic die pays none)."""
+    rows = {}
+    for system in ("duplex", "bg_pim", "bank_pim"):
+        d = load_hbm_device(SYSTEMS[system])
+        rows[system] = {"location": d.pim.location, "MAC lanes": d.pim.macs_per_cycle,
+                        "clock as sized (MHz)": d.pim.clock_hz / 1e6, "clock run (MHz)": d.pim_clock_hz / 1e6,
+                        "TFLOPS per stack": d.pim_flops / d.stacks / 1e12,
+                        "Op/B sustained": d.pim_op_per_byte,
+                        "cells displaced (share of stack)": d.pim_capacity_share}
+    return pd.DataFrame(rows).T
+
+
 def _energy_split(table: pd.DataFrame) -> pd.DataFrame:
     share = table.static_energy_per_token_j / table.energy_per_token_j
     return table.assign(static_share=share).pivot_table(index="system", values=[
@@ -214,7 +229,9 @@ def summary(table: pd.DataFrame, profile: str = DEFAULT_PROFILE,
              "Energy per output token, dynamic and static (mean over models x batch sizes, J):", "",
              _energy_split(table).round(4).to_markdown(), "",
              "PIM bandwidth per stack from HBM3 timing (multiples of the external 670 GB/s):", "",
-             pim_limits().round(3).to_markdown(), ""]
+             pim_limits().round(3).to_markdown(), "",
+             "PIM logic and its process (DRAM-die units priced from Samsung's HBM-PIM; 1 or more: the "
+             "units do not fit on the dies):", "", dram_logic().round(3).to_markdown(), ""]
     if traces:
         lines += ["How the headline figures move with the request trace:", "",
                   sensitivity(traces).rename(index=_NAMES).round(3).to_markdown(), ""]
@@ -258,17 +275,28 @@ _DIFFERENCES = """## Where we differ from the paper and why
 - Baselines: Bank-PIM has a unit per bank with 16 MACs each (sized by us so that its peak
   Op/B is 1 at the 16x column-rate peak, as the paper describes it); all-bank streaming
   needs four times the row activations tFAW allows, so it sustains 5.8x, not 16x. BG-PIM has
-  Logic-PIM's compute and bandwidth on the DRAM dies (docs/sources.md [duplex]). Both get the same Op/B
-  placement and co-processing with the xPU as Duplex, so the xPU takes the work Bank-PIM is
-  slow at (GQA attention at Op/B 4-8, experts with a few dozen tokens): Duplex's lead over
-  Bank-PIM on Mixtral stays below the paper's 1.49x mean. The decisive input is Bank-PIM's
-  compute (our sizing, Op/B 1): on Mixtral's GQA attention and small expert batches it is
-  compute-bound, and the xPU co-processing hides most of the gap. On models with plain
-  multi-head attention (GLaM, OPT-66B: attention at Op/B 1) Bank-PIM's bandwidth wins, as
-  the paper's premise says it should. With the same compute and bandwidth our BG-PIM matches
-  Duplex in throughput and saves more energy (a shorter data path): we model neither the
-  DRAM process's slower logic nor the capacity its area costs, which is where the paper's
-  argument against BG-PIM lies.
+  Logic-PIM's MACs and bandwidth on the DRAM dies (docs/sources.md [duplex]). Both get the
+  same Op/B placement and co-processing with the xPU as Duplex.
+- Logic in the DRAM process (the table above; arch/data/pim/process/hbm2_pim.yaml): PIM units
+  on a DRAM die are priced from the one HBM PIM built in silicon, Samsung's HBM-PIM (Kwon et
+  al., ISSCC 2021; its organisation from Samsung's PIMSimulator). Its PCUs run at 300 MHz,
+  one vector operation per same-bank-group column access of the HBM2 they sit in (1 / tCCD_L),
+  so our bank and bank-group units run at 1 / tCCD_L of HBM3 (325 MHz), half of Logic-PIM's
+  650 MHz on the logic die: BG-PIM keeps Logic-PIM's bandwidth with half its FLOPs (Op/B
+  about 4.4, below Mixtral's and Llama-3's GQA attention at 4-8), Bank-PIM drops to Op/B
+  about 1.4 at 5.8x. This is what moves Duplex over Bank-PIM on Mixtral to the paper's range
+  and puts BG-PIM behind Duplex in throughput at every model and batch size. Its area: a PIM
+  die keeps half its cells for 512 FP16 lanes (6 GB stacks of four 8 Gb and four PIM dies),
+  so a lane displaces 1/1024 of a die. At that density the paper's BG-PIM (16,384 lanes per
+  stack) would need twice the stack's cells and our Bank-PIM (8,192) all of them: neither
+  fits, which is the paper's argument against BG-PIM in numbers. We still simulate both with
+  their full capacity (there is no capacity left to simulate), so their figures are upper
+  bounds. Energy: BG-PIM still saves more energy per token than Duplex at most points, since
+  its bytes skip the bank-group-to-I/O and TSV segments (FGDRAM, 1.73 pJ/bit) and we have no
+  sourced figure for a MAC's energy in the DRAM process; the deciding inputs are the FGDRAM
+  segment energies and AttAcc's 0.32 pJ per MAC, used at every location. On models with
+  plain multi-head attention (GLaM, OPT-66B: attention at Op/B 1) Bank-PIM's bandwidth wins,
+  as the paper's premise says it should.
 - Power budget: under AttAcc's constraint (a PIM may draw what a standard stack draws at its
   rated bandwidth, ``pim_power_budget: rated``) Logic-PIM would sustain only about 1x and
   BG-PIM 2x (the table above): 4x TSVs move four times the bits across the DRAM dies' column
