@@ -335,22 +335,20 @@ _DIFFERENCES = """## Where we differ from the paper and why
   on a DRAM die are priced from the one HBM PIM built in silicon, Samsung's HBM-PIM (Kwon et
   al., ISSCC 2021; its organisation from Samsung's PIMSimulator). Its PCUs run at 300 MHz,
   one vector operation per same-bank-group column access of the HBM2 they sit in (1 / tCCD_L),
-  so our bank and bank-group units run at 1 / tCCD_L of HBM3 (325 MHz), half of Logic-PIM's
-  650 MHz on the logic die: BG-PIM keeps Logic-PIM's bandwidth with half its FLOPs (Op/B
-  about 4.4, below Mixtral's and Llama-3's GQA attention at 4-8), Bank-PIM drops to Op/B
-  about 1.4 at 5.8x. This is what moves Duplex over Bank-PIM on Mixtral to the paper's range
-  and puts BG-PIM behind Duplex in throughput at every model and batch size. Its area: a PIM
-  die keeps half its cells for 512 FP16 lanes (6 GB stacks of four 8 Gb and four PIM dies),
-  so a lane displaces 1/1024 of a die. At that density the paper's BG-PIM (16,384 lanes per
-  stack) would need twice the stack's cells and our Bank-PIM (8,192) all of them: neither
-  fits, which is the paper's argument against BG-PIM in numbers. We still simulate both with
-  their full capacity (there is no capacity left to simulate), so their figures are upper
-  bounds. Energy: BG-PIM still saves more energy per token than Duplex at most points, since
-  its bytes skip the bank-group-to-I/O and TSV segments (FGDRAM, 1.73 pJ/bit) and we have no
-  sourced figure for a MAC's energy in the DRAM process; the deciding inputs are the FGDRAM
-  segment energies and AttAcc's 0.32 pJ per MAC, used at every location. On models with
-  plain multi-head attention (GLaM, OPT-66B: attention at Op/B 1) Bank-PIM's bandwidth wins,
-  as the paper's premise says it should.
+  so our bank and bank-group units run at 1 / tCCD_L of HBM3, half of Logic-PIM's 650 MHz on
+  the logic die: BG-PIM keeps Logic-PIM's bandwidth with half its FLOPs, an Op/B below the
+  GQA attention of Mixtral and Llama-3 (4-8), and Bank-PIM's Op/B drops as far. This is what
+  moves Duplex's lead over Bank-PIM on Mixtral and puts BG-PIM behind Duplex in throughput.
+  Area: a PIM die keeps half its cells for 512 FP16 lanes (6 GB stacks of four standard 8 Gb
+  dies and four PIM dies), so a lane displaces 1/1024 of a die. At that density neither the
+  paper's BG-PIM nor our Bank-PIM fits on an 8-high stack (the last column above), which is
+  the paper's argument against BG-PIM in numbers. We still simulate both with their full
+  capacity (there is none left to simulate), so their figures are upper bounds. Energy:
+  BG-PIM still saves more energy per token than Duplex on average, since its bytes skip the
+  bank-group-to-I/O and TSV segments (FGDRAM) and we found no sourced energy for a MAC in the
+  DRAM process; the deciding inputs are the FGDRAM segment energies and AttAcc's 0.32 pJ per
+  MAC, used at every location. On models with plain multi-head attention (GLaM, OPT-66B:
+  attention at Op/B 1) Bank-PIM's bandwidth wins, as the paper's premise says it should.
 - Power budget: under AttAcc's constraint (a PIM may draw what a standard stack draws at its
   rated bandwidth, ``pim_power_budget: rated``) Logic-PIM would sustain only about 1x and
   BG-PIM 2x (the table above): 4x TSVs move four times the bits across the DRAM dies' column
