@@ -28,6 +28,12 @@ from the cells and the rest between itself and the xPU (:meth:`HbmStack.path`); 
 simulator emits one ``<segment>.bit`` action per bit per segment and an energy table
 (``arch/data/pim/energy/hbm3_fgdram.yaml``) prices them.
 
+PIM units on a DRAM die (``bank``, ``bank_group``) are logic in the DRAM process: their clock
+is capped at the die's column rate and their area takes cell capacity, both from a built
+reference design named by ``dram_logic`` (``arch/data/pim/process/``; :class:`DramLogic`):
+:attr:`HbmDevice.pim_clock_hz` and :attr:`HbmDevice.pim_capacity_share`. Logic-PIM on the
+logic die keeps its clock and costs no cells.
+
 What PIM units sustain is that column-rate peak cut by refresh, by the activation window and,
 when the device sets ``pim_power_budget: rated``, by the power a standard stack draws at its
 rated bandwidth (:mod:`arch.hbm_timing`; :attr:`HbmDevice.pim_limits`). A stack with
@@ -48,17 +54,18 @@ from typing import Literal
 
 from .config import MAX_BYTES, builtin_names, check, from_dict, load_builtin, load_yaml
 from .config import finite_positive as _positive
-from .hbm_timing import HbmCurrents, HbmTiming, PimBandwidth, pim_bandwidth
+from .hbm_timing import DramLogic, HbmCurrents, HbmTiming, PimBandwidth, pim_bandwidth
 from .tech import EnergyTable, load_energy_table
 from .units.logic_pim import PimUnit
 from .units.systolic import check_positive_int
 from .units.xpu import Link, Xpu
 
-__all__ = ["HBM_DEVICES", "SEGMENTS", "HbmCurrents", "HbmDevice", "HbmStack", "HbmTiming", "load_hbm_device",
-           "load_pim_energy"]
+__all__ = ["HBM_DEVICES", "SEGMENTS", "DramLogic", "HbmCurrents", "HbmDevice", "HbmStack", "HbmTiming",
+           "load_dram_logic", "load_hbm_device", "load_pim_energy"]
 
 _DATA = Path(__file__).parent / "data" / "pim"
 _ENERGY = _DATA / "energy"
+_PROCESS = _DATA / "process"
 
 # Path segments from the DRAM cells to the xPU, in order (FGDRAM, O'Connor et al. MICRO 2017).
 SEGMENTS: tuple[str, ...] = ("hbm_act_pre", "hbm_cell", "hbm_column_bg", "hbm_bg_gio", "hbm_tsv",
@@ -90,6 +97,7 @@ class HbmStack:
     data_tsvs: int = 1024
     tsv_pitch_um: float = 50.0
     tsv_rate_bps: float | None = None
+    dram_dies: int = 8
     timing: HbmTiming | None = None
     currents: HbmCurrents | None = None
     source: str = ""
@@ -98,7 +106,7 @@ class HbmStack:
         check_positive_int(self.capacity_bytes, "capacity_bytes", MAX_BYTES)
         for field in ("channels", "pseudo_channels_per_channel",
                       "bank_groups_per_pseudo_channel", "banks_per_bank_group", "dq_pins",
-                      "access_bytes", "tccd_s_ps", "data_tsvs"):
+                      "access_bytes", "tccd_s_ps", "data_tsvs", "dram_dies"):
             check_positive_int(getattr(self, field), field)
         _positive(self.pin_rate_bps, "pin_rate_bps")
         _positive(self.tsv_pitch_um, "tsv_pitch_um")
@@ -168,6 +176,11 @@ class HbmStack:
         return self.data_tsvs * self.tsv_pitch_um**2 / 1e6
 
 
+def load_dram_logic(name_or_path: str | Path) -> DramLogic:
+    """A DRAM-process reference of ``arch/data/pim/process/`` by name, or a user YAML by path."""
+    return load_builtin(DramLogic, name_or_path, _PROCESS, "DRAM logic reference")
+
+
 def load_pim_energy(name_or_path: str | Path) -> EnergyTable:
     """An energy table of ``arch/data/pim/energy/`` by name, a built-in tech table, or a path."""
     path = Path(name_or_path)
@@ -182,7 +195,9 @@ class HbmDevice:
     """An xPU with ``stacks`` HBM stacks, PIM units in every stack (or none), and a link to
     its peers. ``energy_tables`` are merged in order (a later table wins on a shared action).
     ``pim_power_budget``: ``none``, or ``rated`` (PIM may draw per stack what a standard stack
-    draws at its rated bandwidth, AttAcc's constraint; see :mod:`arch.hbm_timing`)."""
+    draws at its rated bandwidth, AttAcc's constraint; see :mod:`arch.hbm_timing`).
+    ``dram_logic`` names the reference design that prices PIM logic on a DRAM die (clock and
+    cells, :class:`DramLogic`); ``None`` prices it like logic-die logic."""
 
     name: str
     xpu: Xpu
@@ -192,6 +207,7 @@ class HbmDevice:
     pim: PimUnit | None = None
     energy_tables: tuple[str, ...] = ("hbm3_fgdram", "attacc_h100")
     pim_power_budget: Literal["none", "rated"] = "none"
+    dram_logic: str | None = "hbm2_pim"
     source: str = ""
     schema_version: int = 1
 
@@ -219,9 +235,35 @@ class HbmDevice:
         """What the xPU's GEMMs sustain: external bandwidth x ``xpu.memory_efficiency``."""
         return self.external_bandwidth_bytes_per_s * self.xpu.memory_efficiency
 
+    @cached_property
+    def dram_process(self) -> DramLogic | None:
+        """The DRAM-process reference that prices the PIM units, when they sit on a DRAM die."""
+        if self.pim is None or self.pim.location == "logic_die" or self.dram_logic is None:
+            return None
+        return load_dram_logic(self.dram_logic)
+
+    @property
+    def pim_clock_hz(self) -> float:
+        """The PIM units' clock: as given on the logic die; on a DRAM die at most what the DRAM
+        process reaches at this stack's tCCD_L (:meth:`DramLogic.clock_hz`)."""
+        ref, timing = self.dram_process, self.stack.timing
+        if ref is None or timing is None:
+            return self.pim.clock_hz
+        return min(self.pim.clock_hz, ref.clock_hz(timing.tccd_l_ns))
+
     @property
     def pim_flops(self) -> float:
-        return self.stacks * self.pim.peak_flops if self.pim else 0.0
+        return self.stacks * 2.0 * self.pim.macs_per_cycle * self.pim_clock_hz if self.pim else 0.0
+
+    @property
+    def pim_capacity_share(self) -> float:
+        """Share of a stack's cell capacity the PIM units' area displaces (0 on the logic die):
+        MAC lanes x the reference's die share per lane, over the stack's dies. 1 or more: the
+        units do not fit on the dies."""
+        ref = self.dram_process
+        if ref is None:
+            return 0.0
+        return self.pim.macs_per_cycle * ref.die_share_per_mac_lane / self.stack.dram_dies
 
     def _pj_per_bit(self, segments) -> float:
         return sum(self.energy.energy_pj(f"{s}.bit") for s in segments)
@@ -237,7 +279,7 @@ class HbmDevice:
         if self.pim is None:
             return None
         cell_side, _ = HbmStack.path(self.pim.location)
-        macs_per_byte = self.pim.peak_flops / 2 / self.stack.bandwidth_at(self.pim.location)
+        macs_per_byte = self.pim_flops / self.stacks / 2 / self.stack.bandwidth_at(self.pim.location)
         draw = 8 * self._pj_per_bit(cell_side) + macs_per_byte * self.energy.energy_pj("pim_alu.mac")
         budget = self.rated_stack_power_w if self.pim_power_budget == "rated" else None
         return pim_bandwidth(self.stack.bandwidth_at(self.pim.location), self.stack.pseudo_channels,

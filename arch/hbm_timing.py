@@ -22,15 +22,26 @@ tCCD_L per open row, the same-bank-group limit), and each stream needs a new row
 
 Background power of a stack: every channel in active standby (``VDD x IDD3N``) plus the
 refresh bursts (``VDD x (IDD5AB - IDD3N) x tRFC / tREFI``), from per-channel currents.
+
+Logic in the DRAM process (:class:`DramLogic`). PIM units on a DRAM die (bank or bank-group
+units) are built in the DRAM process and pay for it twice, in terms taken from a built
+reference design (Samsung's HBM-PIM): their clock follows the die's column clock (one
+vector operation per same-bank-group column access, ``1 / tCCD_L``), and their area takes
+cell capacity (the share of a DRAM die one MAC lane displaces). Logic-PIM sits on the
+logic die (a logic process) and pays neither.
+
+    >>> ref = DramLogic(pim_clock_hz=300e6, tccd_l_ns=10 / 3, mac_lanes_per_die=512, die_share_lost=0.5)
+    >>> round(ref.clock_hz(3.077) / 1e6), ref.die_share_per_mac_lane
+    (325, 0.0009765625)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import check, finite_positive
+from .config import check, finite_positive, fraction
 
-__all__ = ["HbmCurrents", "HbmTiming", "PimBandwidth", "pim_bandwidth"]
+__all__ = ["DramLogic", "HbmCurrents", "HbmTiming", "PimBandwidth", "pim_bandwidth"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +133,36 @@ def pim_bandwidth(peak_bytes_per_s: float, pseudo_channels: int, access_bytes: i
     draw_w = peak_bytes_per_s * refresh * activation * draw_pj_per_byte * 1e-12
     power = 1.0 if power_budget_w is None or draw_w <= power_budget_w else power_budget_w / draw_w
     return PimBandwidth(peak_bytes_per_s, refresh, activation, power)
+
+
+@dataclass(frozen=True)
+class DramLogic:
+    """What compute logic costs on a DRAM die, from a built reference design: its PIM units
+    run at ``pim_clock_hz`` on a DRAM whose same-bank-group column interval is ``tccd_l_ns``,
+    and ``mac_lanes_per_die`` FP16 MAC lanes take ``die_share_lost`` of a die's cell capacity."""
+
+    pim_clock_hz: float
+    tccd_l_ns: float
+    mac_lanes_per_die: int
+    die_share_lost: float
+    name: str = ""
+    source: str = ""
+
+    def __post_init__(self):
+        for name in ("pim_clock_hz", "tccd_l_ns", "mac_lanes_per_die"):
+            finite_positive(getattr(self, name), name)
+        fraction(self.die_share_lost, "die_share_lost")
+
+    @property
+    def column_clocks(self) -> float:
+        """The reference's PIM clock in units of its column rate (``clock x tCCD_L``)."""
+        return self.pim_clock_hz * self.tccd_l_ns * 1e-9
+
+    def clock_hz(self, tccd_l_ns: float) -> float:
+        """The clock a DRAM-die PIM unit reaches on a DRAM with column interval ``tccd_l_ns``."""
+        return self.column_clocks / (tccd_l_ns * 1e-9)
+
+    @property
+    def die_share_per_mac_lane(self) -> float:
+        """Share of one DRAM die's capacity that one MAC lane displaces."""
+        return self.die_share_lost / self.mac_lanes_per_die

@@ -54,5 +54,5 @@ def register(sub) -> None:
     p.add_argument("--out", type=out_dir, default=Path("bitplane-results"), help="output folder")
     p.add_argument("--profile", default=None,
                    help="a named configuration of the paper (bitmod: simulator, paper-figure; duplex: "
-                        "azure-conv, uniform; lutllm: calibrated, roofline)")
+                        "azure-conv, uniform, calibrated; lutllm: calibrated, roofline)")
     p.set_defaults(func=cmd_reproduce)
