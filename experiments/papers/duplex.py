@@ -81,6 +81,11 @@ def devices_for(model: str) -> int:
     return devices
 
 
+# The measured set the calibrated xPU is fitted to: Hopper (the H800 has the H100's SMs and
+# HBM3 stacks; Duplex's xPU is an H100), not the Blackwell sets beside it in the file.
+CALIBRATION_SET = "deepgemm_h800"
+
+
 @cache
 def calibrated_memory_efficiency() -> float:
     """The mean share of HBM bandwidth that the memory-bound GEMMs of the measured DeepGEMM
@@ -89,7 +94,7 @@ def calibrated_memory_efficiency() -> float:
     bandwidth share does not depend on the element format, the compute share does (DeepGEMM
     promotes FP8 partial sums on CUDA cores), so only the bandwidth is taken."""
     shares = []
-    for s in load_sets():
+    for s in (s for s in load_sets() if s.name == CALIBRATION_SET):
         acc = load_accelerator(s.design)
         bw = acc.dram.bandwidth_bytes_per_s
         ridge = 2 * acc.unit.macs_per_cycle(s.a_format, s.b_format) * acc.clock_hz / bw
