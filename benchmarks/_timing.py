@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 
@@ -15,3 +16,17 @@ def best_of(repeats: int, fn) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def design_points(argv, doc: str, defaults: tuple[str, ...]):
+    """(design points, SKY130 library, cycles) from a physical-flow benchmark's arguments:
+    ``--point NAME`` (repeatable, default ``defaults``) and ``--cycles N``."""
+    from rtl_models import physical, synth
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--point", action="append", help="design point (repeatable)")
+    parser.add_argument("--cycles", type=int, default=200)
+    args = parser.parse_args(argv)
+    points = {p.name: p for p in synth.DESIGN_POINTS}
+    return ([points[n] for n in args.point or defaults],
+            physical.read_liberty(physical.SKY130_LIBERTY), args.cycles)

@@ -13,10 +13,11 @@ whole built-in calibration, which is why the default test run calibrates one sma
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from rtl_models import physical, synth
+
+from ._timing import design_points
 
 DEFAULT_POINTS = ("mul_fp4_e2m1", "lmul_fp8_e4m3", "dot_nvfp4_exact")
 
@@ -28,16 +29,11 @@ def _seconds(fn) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--point", action="append", help="design point (repeatable)")
-    parser.add_argument("--cycles", type=int, default=200)
-    args = parser.parse_args(argv)
-    points = {p.name: p for p in synth.DESIGN_POINTS}
-    lib = physical.read_liberty(physical.SKY130_LIBERTY)
+    chosen, lib, cycles = design_points(argv, __doc__, DEFAULT_POINTS)
     print(f"{'design point':<26} {'calibrate s':>12} {'synth s':>8} {'ratio':>6}")
-    for name in args.point or DEFAULT_POINTS:
-        point = points[name]
-        cal = _seconds(lambda p=point: physical.calibrate_point(p, lib, cycles=args.cycles))
+    for point in chosen:
+        name = point.name
+        cal = _seconds(lambda p=point: physical.calibrate_point(p, lib, cycles=cycles))
         ref = _seconds(lambda p=point: synth.synthesize(p))
         print(f"{name:<26} {cal:>12.1f} {ref:>8.1f} {cal / ref:>6.2f}")
     rows = physical.load()["rows"]

@@ -11,15 +11,15 @@ that the two give the same activity on every connected net.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from rtl_models import physical, synth
 from rtl_models.physical import _gatesim, _levelsim, _netlist
 from rtl_models.physical._mapping import map_point
 from rtl_models.power_operands import OPERANDS
+
+from ._timing import design_points
 
 DEFAULT_POINTS = ("mul_int8", "dot_nvfp4_exact", "ivf_nvint4")
 
@@ -37,20 +37,15 @@ def _agree(a, b, netlist) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--point", action="append", help="design point (repeatable)")
-    parser.add_argument("--cycles", type=int, default=200)
-    args = parser.parse_args(argv)
-    points = {p.name: p for p in synth.DESIGN_POINTS}
-    lib = physical.read_liberty(physical.SKY130_LIBERTY)
+    chosen, lib, cycles = design_points(argv, __doc__, DEFAULT_POINTS)
     print(f"{'design point':<20} {'cells':>7} {'levelized s':>12} {'icarus s':>9} {'ratio':>7}  same")
-    for name in args.point or DEFAULT_POINTS:
-        point = points[name]
+    for point in chosen:
+        name = point.name
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             mapped = map_point(point, lib, work)
             netlist = _netlist.parse_netlist(mapped.netlist.read_text())
-            ops = OPERANDS[point.unit](point, "gaussian", args.cycles + 1, 0)
+            ops = OPERANDS[point.unit](point, "gaussian", cycles + 1, 0)
             fast, t_fast = _timed(_levelsim.simulate, netlist, lib, ops)
             ref, t_ref = _timed(_gatesim.simulate, netlist, mapped.netlist, ops, work)
         print(f"{name:<20} {len(netlist.instances):>7} {t_fast:>12.2f} {t_ref:>9.2f} "
