@@ -7,7 +7,8 @@ For each design point (``rtl_models.synth.DESIGN_POINTS`` with an operand stream
 (``_mapping``: area per sub-block), OpenSTA times it (``_sta``: critical path, fmax), a
 zero-delay gate-level simulation runs the netlist on quantized test tensors of each data
 distribution (``_levelsim`` from the Liberty cell functions for a combinational netlist,
-``_gatesim`` on Icarus for one with flip-flops: per-net activity) and OpenSTA's power report on those activities gives
+``_gatesim`` on Icarus for one with flip-flops: per-net activity) and OpenSTA's power
+report on those activities gives
 internal, switching and leakage power, divided by the unit's throughput into pJ per
 operation. The built-in results (``rtl_models/synth/sky130.json``) come from SkyWater
 SKY130 ``sky130_fd_sc_hd``, typical corner; a user passes another Liberty file.
