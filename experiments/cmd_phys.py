@@ -25,8 +25,10 @@ def register(subparsers) -> None:
                               "fmax, gate-level pJ/op, and the energy table the simulator reads")
     p.add_argument("--liberty", type=Path, help="Liberty file, plain or .gz (default: SKY130 hd, tt)")
     p.add_argument("--cell-models", type=Path, action="append",
-                   help="Verilog models of the library's cells for gate-level simulation "
-                        "(repeatable; default with SKY130: its models; without: no energy)")
+                   help="Verilog models of the library's cells, for the gate-level simulation "
+                        "of units with flip-flops (repeatable; default with SKY130: its models; "
+                        "without: no energy for those units; combinational units are simulated "
+                        "from the Liberty cell functions)")
     p.add_argument("--units", nargs="+", help="only these units (default: every unit)")
     p.add_argument("--point", action="append", help="only this design point (repeatable)")
     p.add_argument("--clock-mhz", type=float, help="simulate at this clock (every unit must meet "

@@ -184,9 +184,11 @@ def calibrate_point(point: DesignPoint, lib: Liberty, distributions=DEFAULT_DIST
                 t = timing(lib.path, mapped.netlist, netlist.module, inputs, clock,
                            math.ceil(t.critical_path_ns * 1.1), work)
             clk = _clock(t, clock_mhz, point.name)
+            # a combinational netlist needs only the Liberty functions; flip-flops need Icarus
+            simulable = cell_models or _levelsim.is_combinational(netlist, lib)
             energy = (_energy(point, lib, netlist, mapped.netlist, work, clk, distributions,
                               cycles, seed, cell_models)
-                      if point.unit in OPERANDS and cell_models else {})
+                      if point.unit in OPERANDS and simulable else {})
         except (SynthError, StaError, GateSimError, ValueError) as exc:
             raise PhysicalError(f"{point.name}: {exc}") from None
     row = _row(point, lib, area, t, clk, energy, cycles, seed, distributions,

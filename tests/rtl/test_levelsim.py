@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+from experiments.cli import main
 from rtl_models import physical, synth
 from rtl_models.physical import _gatesim, _levelsim, _netlist
 from rtl_models.physical._mapping import map_point
@@ -85,3 +86,18 @@ def test_a_netlist_with_flip_flops_goes_to_icarus(tmp_path):
     assert not _levelsim.is_combinational(netlist, lib)
     with pytest.raises(_gatesim.GateSimError, match="combinational netlists only"):
         _levelsim.simulate(netlist, lib, {"clk": [0, 1], "d": [1, 0]})
+
+
+@needs_tools
+def test_a_user_liberty_without_cell_models_still_gets_combinational_energy(tmp_path, capsys):
+    """--liberty without --cell-models: the levelized simulator needs only the Liberty file,
+    and gives the committed row's energy (made on Icarus with the cell models)."""
+    lib = tmp_path / "user.lib.gz"
+    lib.write_bytes(LIB.read_bytes())  # the same library, as a user would pass it
+    out = tmp_path / "calib"
+    assert main(["calibrate", "--liberty", str(lib), "--point", "mul_fp4_e2m1", "--out", str(out),
+                 "--node-nm", "130"]) == 0
+    [row] = [r for r in physical.load(next(out.glob("*.json")))["rows"]]
+    committed = {r["name"]: r for r in physical.load()["rows"]}["mul_fp4_e2m1"]
+    assert row["method"] == "gate-level" and row["simulator"].startswith("levelized")
+    assert row["energy_pj_per_op"] == committed["energy_pj_per_op"]
