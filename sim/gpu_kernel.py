@@ -105,6 +105,11 @@ def _promotes(core: SmTensorCore, promote_k: int | None, kind) -> bool:
     return promote_k is not None and kind.scale is None and core.timing.promotion == "cuda_cores"
 
 
+def _accumulator_copies(core: SmTensorCore, promote_k: int | None, kind) -> int:
+    """FP32 copies of a tile's accumulators an SM holds: two while promoting, else one."""
+    return 2 if _promotes(core, promote_k, kind) else 1
+
+
 def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int | None, kind) -> float:
     """Exposed CUDA-core cycles per tile of promoting partial sums (0 where the MMA scales)."""
     if not _promotes(core, promote_k, kind):
@@ -142,7 +147,7 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, t.multicast)
     stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
-    copies = 2 if _promotes(core, promote_k, kind) else 1
+    copies = _accumulator_copies(core, promote_k, kind)
     epilogue = _exposed_epilogue(plan, core, epilogue, mma + stall + promotion, copies)
     l2_s = plan.tiles * tile_l2 / (t.l2_bytes_per_cycle * clock_hz)
     waves_s = plan.waves / clock_hz
@@ -152,7 +157,7 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
 
 def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
     """Whether the accumulator storage holds the MMA's FP32 tile and, when promoting, a second copy."""
-    copies = 2 if _promotes(core, promote_k, kind) else 1
+    copies = _accumulator_copies(core, promote_k, kind)
     return copies * _acc_tile_bytes(plan) <= core.accumulator_bytes_per_sm
 
 

@@ -40,8 +40,8 @@ import pandas as pd  # noqa: E402
 
 from arch import load_accelerator  # noqa: E402
 from arch.hbm import load_hbm_device  # noqa: E402
-from arch.workloads import format_bits, load_model  # noqa: E402
-from experiments.papers.gemm_validation import load_sets  # noqa: E402
+from arch.workloads import load_model  # noqa: E402
+from experiments.papers.gemm_validation import load_sets, min_bytes  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
 from sim.pim import System  # noqa: E402
 from sim.serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving  # noqa: E402
@@ -98,13 +98,10 @@ def calibrated_memory_efficiency() -> float:
         acc = load_accelerator(s.design)
         bw = acc.dram.bandwidth_bytes_per_s
         ridge = 2 * acc.unit.macs_per_cycle(s.a_format, s.b_format) * acc.clock_hz / bw
-        a_bits, b_bits = (format_bits(f) + 32 / b for f, b in ((s.a_format, s.a_scale_block),
-                                                               (s.b_format, s.b_scale_block)))
         for g in s.gemms:
-            flops = 2.0 * g.m * g.n * g.k * g.groups
-            nbytes = g.groups * (g.m * g.k * a_bits + g.n * g.k * b_bits + g.m * g.n * s.out_bits) / 8
-            if flops / nbytes < ridge:
-                shares.append(nbytes * g.tflops * 1e12 / flops / bw)
+            nbytes = min_bytes(s, g)
+            if g.flops / nbytes < ridge:
+                shares.append(nbytes * g.tflops * 1e12 / g.flops / bw)
     return sum(shares) / len(shares)
 
 

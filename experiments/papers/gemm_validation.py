@@ -47,6 +47,10 @@ class MeasuredGemm:
     k: int
     tflops: float
 
+    @property
+    def flops(self) -> float:
+        return 2.0 * self.m * self.n * self.k * self.groups
+
 
 @dataclass(frozen=True)
 class MeasurementSet:
@@ -77,6 +81,12 @@ def _bits(fmt: str, scale_block: int | None) -> float:
     return format_bits(fmt) + (0.0 if scale_block is None else 32 / scale_block)
 
 
+def min_bytes(s: MeasurementSet, g: MeasuredGemm) -> float:
+    """Bytes a measured GEMM must move once: A and B with their scales, and the output."""
+    a_bits, b_bits = _bits(s.a_format, s.a_scale_block), _bits(s.b_format, s.b_scale_block)
+    return g.groups * (g.m * g.k * a_bits + g.n * g.k * b_bits + g.m * g.n * s.out_bits) / 8
+
+
 def _bound(mapping: str) -> str:
     """The kernel-time model's limiting term, which :mod:`sim.gpu_kernel` ends its label with."""
     found = re.search(r"\((\w+)-bound\)$", mapping)
@@ -93,7 +103,7 @@ def predict(s: MeasurementSet, g: MeasuredGemm, acc: Accelerator | None = None) 
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
                        out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups,
                        promote_k=s.promote_k)
-    predicted = 2.0 * g.m * g.n * g.k * g.groups / (op.cycles / acc.clock_hz) / 1e12
+    predicted = g.flops / (op.cycles / acc.clock_hz) / 1e12
     error = predicted / g.tflops - 1
     return {"set": s.name, "table": g.table, "groups": g.groups, "m": g.m, "n": g.n, "k": g.k,
             "measured_tflops": g.tflops, "predicted_tflops": predicted, "error": error,

@@ -72,6 +72,7 @@ def _workload(run: ServingRun, phase: str, context: int):
                   activation_format=run.format, kv_format=run.format, scope="layer")
 
 
+@functools.lru_cache(maxsize=64)  # predict and predict_mean_context share the prefill step
 def _step_s(run: ServingRun, phase: str, context: int) -> float:
     return simulate(load_design(run.design), _workload(run, phase, context)).latency_s
 
