@@ -94,7 +94,7 @@ def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_for
         return batch * traffic.dram_bytes / target.dram_bytes_per_cycle / target.clock_hz
 
     t = time_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, out_bits, target.clock_hz, dram_s,
-                  batch, promote_k)
+                  batch, promote_k, target.dram_bytes_per_cycle * target.clock_hz)
     clock = target.clock_hz / batch  # cycles of one GEMM of the batch
     cycles = t.total_s * clock
     peak = unit.macs_per_cycle(a_format, b_format)

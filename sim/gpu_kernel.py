@@ -9,7 +9,9 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   ``smem_bytes_per_cycle``) and two **L2 round trips** between K loops (``l2_latency_ns``): the
   output's TMA store is waited for, then the next tile's weight scales are loaded, before its
   MMAs start (DeepGEMM's ``fp8_gemm.cuh`` at commit 989c9e3: ``tma_store_wait<0>`` and the
-  ``__ldg`` of ``scales_b`` ahead of a named barrier of the math warps);
+  ``__ldg`` of ``scales_b`` ahead of a named barrier of the math warps). The tiles of a wave
+  reach that wait together, so without epilogue overlap the wait lasts at least as long as the
+  wave's output stores take at the achievable DRAM bandwidth (``store_bytes_per_s``);
 - **two-level accumulation** where block scales are applied outside the MMA (the design's
   ``promotion: cuda_cores``: Hopper's wgmma has no scaled kind; DeepGEMM promotes the FP32 partial
   sums on CUDA cores every ``promote_k`` elements of K): ``rows x tile_n`` FMAs per promotion on
@@ -20,15 +22,16 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
 - **epilogue overlap** where the design declares it (``epilogue_overlap``) and two FP32
   accumulator tiles fit the accumulator storage: each tile's epilogue runs under the next tile's
   MMAs, so a wave pays only what the epilogue exceeds the MMAs by, plus the last tile's epilogue;
-- **L2-to-SM traffic**: every tile reads its rows of A and columns of B through L2, the larger of
-  the two shared by a TMA multicast cluster (``multicast``), at ``l2_bytes_per_cycle`` for the
+- **L2-to-SM traffic**: every tile reads its rows of A and columns of B through L2, one of the
+  two shared by a TMA multicast cluster (``multicast``) where the tile grid has that many tiles
+  reading it and the GEMM's M reaches ``multicast_min_m``, at ``l2_bytes_per_cycle`` for the
   GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
   operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
   pair's tile loads through both SMs of the pair);
 - **DRAM traffic** at the achievable bandwidth (the design's DRAM efficiency).
 
 ``total = launch + fill + max(SM time, DRAM time, L2 time)``, SM time being ``waves x (max(MMA +
-exposed promotion, operand load) + exposed epilogue)`` per tile. The tiling is the feasible candidate of
+exposed promotion, operand load) + exposed epilogue)``. The tiling is the feasible candidate of
 :func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick.
 ``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
 launch and fill alone exceed it.
@@ -92,11 +95,21 @@ def _operand_bits(plan: TilePlan, a_bits: float, b_bits: float) -> tuple[float, 
 
 
 def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multicast: int) -> float:
-    """L2 bytes read for one tile's K loop: the larger operand side shared by a multicast cluster."""
+    """L2 bytes read for one tile's K loop, a multicast cluster sharing one operand side.
+
+    A tile's rows of the M-side operand are also read by the other tiles of its grid row, its
+    columns of the N-side operand by the other tiles of its grid column; a cluster of
+    ``multicast`` CTAs loads once what its tiles share, so a side can be shared only where the
+    grid has that many tiles needing it (a swap-AB decode GEMM has one tile column: its weights
+    are never shared). The cluster shares the side that saves more."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
-    per_k = sorted((plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8))
-    share = multicast if plan.tiles >= multicast else 1
-    return ceil_div(k, plan.tile_k) * plan.tile_k * (per_k[0] + per_k[1] / share)
+    rows, cols = plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8
+    per_k = rows + cols
+    if plan.grid[1] >= multicast:  # tiles along N read the same rows
+        per_k = min(per_k, rows / multicast + cols)
+    if plan.grid[0] >= multicast:  # tiles along M read the same columns
+        per_k = min(per_k, rows + cols / multicast)
+    return ceil_div(k, plan.tile_k) * plan.tile_k * per_k
 
 
 def _promotes(core: SmTensorCore, promote_k: int | None, kind) -> bool:
@@ -131,24 +144,41 @@ def _acc_tile_bytes(plan: TilePlan) -> int:
     return (plan.tile_m // plan.cta_group) * plan.tile_n * 4
 
 
-def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, epilogue: float, busy: float, copies: int) -> float:
-    """Epilogue cycles per wave that the MMAs do not hide (all of them without double buffering)."""
+def _wave_store_cycles(plan: TilePlan, out_bits: float, clock_hz: float, store_bytes_per_s: float) -> float:
+    """Cycles one wave's output stores take at the achievable DRAM bandwidth: the tiles of a
+    wave reach their epilogue together, so their stores share the bandwidth."""
+    tiles_per_wave = plan.tiles / plan.waves
+    return tiles_per_wave * plan.tile_m * plan.tile_n * out_bits / 8 / store_bytes_per_s * clock_hz
+
+
+def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, staging: float, wait: float, store: float,
+                      busy: float, copies: int) -> float:
+    """Epilogue cycles per wave that the MMAs do not hide.
+
+    Without double buffering the SM stages the tile, then waits for its store to complete (the
+    round trips, or the wave's stores at the DRAM bandwidth where that is longer) before the next
+    tile's MMAs; with it the epilogue runs under the next tile's MMAs and the stores go out with
+    the other DRAM traffic."""
     if not core.timing.epilogue_overlap or 2 * copies * _acc_tile_bytes(plan) > core.accumulator_bytes_per_sm:
-        return epilogue
+        return staging + max(wait, store)
+    epilogue = staging + wait
     return max(0.0, epilogue - busy) + epilogue / plan.waves  # the last tile's epilogue drains alone
 
 
-def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind) -> KernelTime:
+def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind,
+                 store_bytes_per_s) -> KernelTime:
     t: KernelTiming = core.timing
     rows = plan.tile_m // plan.cta_group
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
-    epilogue = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle + round_trips
+    staging = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle
+    store = _wave_store_cycles(plan, out_bits, clock_hz, store_bytes_per_s)
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
-    tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, t.multicast)
+    multicast = t.multicast if m >= t.multicast_min_m else 1
+    tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
     stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
     copies = _accumulator_copies(core, promote_k, kind)
-    epilogue = _exposed_epilogue(plan, core, epilogue, mma + stall + promotion, copies)
+    epilogue = _exposed_epilogue(plan, core, staging, round_trips, store, mma + stall + promotion, copies)
     l2_s = plan.tiles * tile_l2 / (t.l2_bytes_per_cycle * clock_hz)
     waves_s = plan.waves / clock_hz
     return KernelTime(plan, t.launch_ns * 1e-9, t.dram_latency_ns * 1e-9, (mma + stall) * waves_s,
@@ -163,13 +193,16 @@ def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, 
 
 def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str, a_bits: float,
               b_bits: float, out_bits: float, clock_hz: float, dram_seconds: Callable[[TilePlan], float],
-              batch: int = 1, promote_k: int | None = None) -> KernelTime:
+              batch: int = 1, promote_k: int | None = None,
+              store_bytes_per_s: float = math.inf) -> KernelTime:
     """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
 
     ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth, a function
     of its output tile (``plan.out_tile``) only: it is called once per distinct tile;
     ``promote_k``: K elements between CUDA-core promotions where the operands carry block
-    scales the MMA kind does not apply (None: none). ValueError if the core has no timing.
+    scales the MMA kind does not apply (None: none); ``store_bytes_per_s``: the achievable DRAM
+    bandwidth the output stores of a wave share (infinite: stores cost only their round trip).
+    ValueError if the core has no timing.
     """
     if core.timing is None:
         raise ValueError("this tensor core declares no kernel timing (unit.timing in its design)")
@@ -183,6 +216,6 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     for p in plans:  # the traffic model is the slow part of the search; output tiles repeat across plans
         if p.out_tile not in dram:
             dram[p.out_tile] = dram_seconds(p)
-    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k, kind)
-             for p in plans]
+    times = [_kernel_time(p, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k,
+                          kind, store_bytes_per_s) for p in plans]
     return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))

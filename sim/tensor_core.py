@@ -59,6 +59,7 @@ class TilePlan:
     compute_cycles: int
     issued_macs: float
     utilization: float
+    grid: tuple[int, int]  # tiles of one GEMM along the MMA's M side and along its N side
 
     @property
     def label(self) -> str:
@@ -104,13 +105,14 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
         return None
     k_padded = ceil_div(k, tile_k) * tile_k
     tile_cycles = math.ceil(max(rows, kind.full_rate_m) * tile_n * k_padded / kind.macs_per_sm_cycle)
-    tiles, slots = ceil_div(m, tile_m) * ceil_div(n, tile_n) * batch, core.sms // group
+    grid = (ceil_div(m, tile_m), ceil_div(n, tile_n))
+    tiles, slots = grid[0] * grid[1] * batch, core.sms // group
     waves = ceil_div(tiles, slots)
     compute = math.ceil(waves * tile_cycles / core.compute_efficiency)
     peak = core.sms * kind.macs_per_sm_cycle * compute
     return TilePlan(kind.name, group, swapped, tile_m, tile_n, tile_k, stages, tiles, slots, waves,
                     tile_cycles, compute, float(tiles) * tile_m * tile_n * k_padded,
-                    float(m) * n * k * batch / peak)
+                    float(m) * n * k * batch / peak, grid)
 
 
 def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,

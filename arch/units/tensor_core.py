@@ -112,10 +112,12 @@ class KernelTiming:
     whole GPU at the core clock; ``smem_bytes_per_cycle``: one SM's shared-memory bandwidth (the
     epilogue stages the output tile through it); ``fma_lanes_per_sm``: FP32 FMA lanes of one SM (block scales
     applied outside the MMA are promoted there); ``multicast``: CTAs one TMA load of a shared
-    operand reaches (a cluster). ``promotion``: where per-block scales that the operand pair's
-    MMA kind does not apply reach the sums: ``cuda_cores`` (Hopper's wgmma has no scaled kind and
-    kernels promote FP32 partial sums on CUDA cores) or ``in_mma`` (Blackwell's tcgen05 takes
-    them as block scales and accumulates in FP32 in tensor memory: no promotion).
+    operand reaches (a cluster); ``multicast_min_m``: the smallest GEMM M for which the kernels
+    form such clusters (below it every CTA loads its own operands). ``promotion``: where
+    per-block scales that the operand pair's MMA kind does not apply reach the sums:
+    ``cuda_cores`` (Hopper's wgmma has no scaled kind and kernels promote FP32 partial sums on
+    CUDA cores) or ``in_mma`` (Blackwell's tcgen05 takes them as block scales and accumulates in
+    FP32 in tensor memory: no promotion).
     ``epilogue_overlap``: the accumulator is double-buffered where two copies fit the
     accumulator storage, so one tile's epilogue runs under the next tile's MMAs. Each
     figure's source is in the design file.
@@ -131,13 +133,14 @@ class KernelTiming:
     source: str
     promotion: str = "cuda_cores"
     epilogue_overlap: bool = False
+    multicast_min_m: int = 1
 
     def __post_init__(self):
         check(self.promotion in PROMOTIONS, "promotion",
               f"must be one of {', '.join(PROMOTIONS)}, not {self.promotion!r}")
         for name in ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle"):
             finite_positive(getattr(self, name), name, 1e9)
-        for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast"):
+        for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast", "multicast_min_m"):
             positive_int(getattr(self, name), name, 1 << 16)
         check(bool(self.source.strip()), "source", "must cite where the figures come from")
 

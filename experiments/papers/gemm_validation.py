@@ -168,11 +168,13 @@ _MECHANISMS = (
     "in waves over the SMs (CTA pairs on B200), launch and pipeline fill, a per-tile epilogue (output "
     "staged through shared memory) and two L2 round trips (store completion, next scales), on H800 "
     "DeepGEMM's CUDA-core promotion every 128 of K (exposed with one consumer warpgroup; two FP32 "
-    "copies of the tile in the register file), on B200 no promotion and the epilogue overlapped with "
-    "the next tile's MMAs (two accumulators in tensor memory), L2-to-SM traffic with a two-CTA TMA "
-    "multicast (at most a 1/sms share per SM), and DRAM traffic at 85 % of peak. The tiling is the "
-    "candidate with the least total time. No figure is fitted to these measurements; the estimated "
-    "ones are varied below.")
+    "copies of the tile in the register file) and an epilogue the MMAs wait for, whose wait lasts at "
+    "least as long as the whole wave's output stores take at the DRAM bandwidth; on B200 no promotion "
+    "and the epilogue overlapped with the next tile's MMAs (two accumulators in tensor memory). "
+    "L2-to-SM traffic (at most a 1/sms share per SM) with a two-CTA TMA multicast of one operand side "
+    "where the tile grid has two tiles reading it (on H800 only for M >= 512, DeepGEMM's rule), and "
+    "DRAM traffic at 85 % of peak. The tiling is the candidate with the least total time. No figure "
+    "is fitted to these measurements; the estimated ones are varied below.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:

@@ -39,16 +39,20 @@ def test_error_is_predicted_over_measured(table):
 
 
 def test_count_within_tolerance_and_pinned_shapes(table):
-    # 23 of 56 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
-    assert table.groupby("set").within.sum().to_dict() == {"deepgemm_h800": 11, "vllm_sm100_bf16": 7,
-                                                           "vllm_sm100_fp8": 5}
+    # 36 of 56 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
+    assert table.groupby("set").within.sum().to_dict() == {"deepgemm_h800": 23, "vllm_sm100_bf16": 4,
+                                                           "vllm_sm100_fp8": 9}
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
-    assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1516.83, abs=0.05)
+    assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1478.55, abs=0.05)
+    # Each wave's output stores (132 tiles of 128x128 BF16) are waited for at the DRAM bandwidth.
+    assert "epilogue 22.58" in big.mapping
     stream = row.loc[("normal", 1, 64, 7168, 16384)]  # weight streaming at 85 % of 3.35 TB/s
     assert stream.bound == "hbm" and stream.predicted_tflops == pytest.approx(349.14, abs=0.05)
     masked = row.loc[("masked", 1, 1024, 7168, 2048)]  # the model's worst over-prediction class
-    assert not masked.within and masked.error == pytest.approx(0.3928, abs=5e-4)
+    assert not masked.within and masked.error == pytest.approx(0.1909, abs=5e-4)
+    skinny_h800 = row.loc[("normal", 1, 64, 2112, 7168)]  # no multicast below M = 512 (DeepGEMM)
+    assert skinny_h800.within and skinny_h800.error == pytest.approx(-0.0139, abs=5e-4)
     assert set(table.bound) <= {"compute", "hbm", "l2", "latency"}
     b200 = table[table.set != "deepgemm_h800"].set_index(["set", "m", "n"])
     bf16 = b200.loc[("vllm_sm100_bf16", 1024, 4096)]  # f16 kind, 2-SM tiles
@@ -56,8 +60,8 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     assert bf16.predicted_tflops == pytest.approx(1367.02, abs=0.05)
     fp8 = b200.loc[("vllm_sm100_fp8", 256, 6144)]  # f8f6f4 kind, per-tensor scales: no promotion
     assert fp8.predicted_tflops == pytest.approx(1489.90, abs=0.05) and "promotion 0.00" in fp8.mapping
-    skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # weight streaming at 85 % of 8 TB/s
-    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.2137, abs=5e-4)
+    skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # each SM's share of L2 bounds the weight loads
+    assert skinny.bound == "compute" and skinny.error == pytest.approx(0.0221, abs=5e-4)
 
 
 def test_sensitivity_names_every_estimated_figure():
@@ -74,15 +78,15 @@ def test_predictions_match_checked_in_numbers(table):
 
 def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
     summary = gemm_validation._summary(table, gemm_validation.sensitivity(factors=(2.0,)))
-    assert "Within 15%: 23 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
-    assert "- `vllm_sm100_fp8`: 5 of 14 within" in summary and "vllm#19566" in summary
+    assert "Within 15%: 36 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "- `vllm_sm100_fp8`: 9 of 14 within" in summary and "vllm#19566" in summary
     assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
     assert "## Without the kernel-time model" in summary
 
 
 def test_kernel_time_model_moves_b200_toward_the_measurements(table):
     # The b200 without its timing block (MMA issue and DRAM only) over-predicts vLLM's FP8 GEMMs
-    # (none within 15 %); with it, 5 of 14 are.
+    # (none within 15 %); with it, 9 of 14 are.
     bare = gemm_validation.untimed().set_index("set")
     assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 3
     assert bare.loc["deepgemm_h800", "of"] == 28
@@ -92,7 +96,7 @@ def test_kernel_time_model_moves_b200_toward_the_measurements(table):
 def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     assert main(["reproduce", "gemm-validation", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
-    assert "Within 15%: 23 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "Within 15%: 36 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "predicted_mean_context" in summary
 
 
@@ -108,11 +112,11 @@ def test_end_to_end_runs_have_sources_and_pinned_predictions():
     runs = sv.load_runs()
     assert len(runs) == 6 and all("TensorRT-LLM" in r.source for r in runs)
     # Prefill latency at batch 1: the model has no serving runtime, so it is faster than measured.
-    assert sv.predict(_run("ttft_in128")) == pytest.approx(3.0574, abs=5e-4)
+    assert sv.predict(_run("ttft_in128")) == pytest.approx(3.3628, abs=5e-4)
     # Static-batch throughput: one prefill, then each decode step priced at its own context.
     run = _run("tput_2048_128")
-    assert sv.predict(run) == pytest.approx(2406.79, abs=0.05)
-    assert sv.predict_mean_context(run) == pytest.approx(2408.38, abs=0.05)  # the older estimate
+    assert sv.predict(run) == pytest.approx(2330.16, abs=0.05)
+    assert sv.predict_mean_context(run) == pytest.approx(2331.66, abs=0.05)  # the older estimate
 
 
 @pytest.mark.slow  # every decode step of the 2048-token runs (minutes)
@@ -121,9 +125,9 @@ def test_whole_serving_table_is_pinned():
 
     table = serving_validation.results().set_index("run")
     assert table.loc["ttft_in2048", "error"] < 0
-    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2829.21, abs=0.05)
-    assert table.loc["tput_2048_2048", "predicted_mean_context"] == pytest.approx(2829.07, abs=0.05)
-    assert table.loc["tput_128_128", "error"] == pytest.approx(0.2687, abs=5e-4)
+    assert table.loc["tput_2048_2048", "predicted"] == pytest.approx(2822.68, abs=0.05)
+    assert table.loc["tput_2048_2048", "predicted_mean_context"] == pytest.approx(2822.54, abs=0.05)
+    assert table.loc["tput_128_128", "error"] == pytest.approx(0.2460, abs=5e-4)
 
 
 def test_decode_priced_per_step_equals_the_sum_of_whole_steps():

@@ -190,3 +190,44 @@ def test_event_engine_keeps_launch_and_fill_of_kernel_timed_ops():
     assert event.cycles == pytest.approx(analytic.cycles, rel=0.02)
     for op in analytic.ops:
         assert op.cycles == max(op.compute_cycles, op.memory_cycles) or "vector" in op.mapping
+
+
+def test_without_epilogue_overlap_a_waves_stores_share_the_dram_bandwidth():
+    # H800 (no overlap): every tile of a wave waits for its store; the wave's stores go out together.
+    bw = 0.85 * 3.35e12
+    free = _time(4096, 4096, 7168)
+    paced = time_gemm(4096, 4096, 7168, H800.unit, "fp8_e4m3fn", "fp8_e4m3fn", 8.25, 8.25, 16, CLOCK,
+                      lambda plan: 0.0, 1, 128, bw)
+    p = paced.plan
+    assert p == free.plan and p.waves > 1
+    staging = p.tile_m * p.tile_n * 2 / TIMING.smem_bytes_per_cycle
+    store = p.tiles / p.waves * p.tile_m * p.tile_n * 2 / bw * CLOCK
+    assert store > 2 * TIMING.l2_latency_ns * 1e-9 * CLOCK  # longer than the two round trips
+    assert paced.epilogue_s == pytest.approx(p.waves * (staging + store) / CLOCK)
+    assert paced.total_s > free.total_s
+    # B200 overlaps the epilogue with the next tile's MMAs: its stores only add DRAM traffic.
+    b200 = time_gemm(4096, 4096, 7168, B200.unit, "fp8_e4m3fn", "fp8_e4m3fn", 8.25, 8.25, 16, B200.clock_hz,
+                     lambda plan: 0.0)
+    b200_paced = time_gemm(4096, 4096, 7168, B200.unit, "fp8_e4m3fn", "fp8_e4m3fn", 8.25, 8.25, 16,
+                           B200.clock_hz, lambda plan: 0.0, 1, None, 8e12 * 0.85)
+    assert b200_paced.total_s == pytest.approx(b200.total_s)
+
+
+def test_multicast_shares_only_what_several_tiles_read():
+    # A decode GEMM with swap-AB has one tile column: no other tile reads its weight rows (the
+    # larger side), so the cluster can share only the activations, which every tile reads.
+    t = _b200(1, 6144, 4096)
+    p = t.plan
+    assert p.swapped and p.grid[1] == 1 and p.grid[0] > 1 and p.tile_m > p.tile_n
+    k_padded = math.ceil(4096 / p.tile_k) * p.tile_k
+    assert t.l2_s == pytest.approx(p.tiles * k_padded * (p.tile_m + p.tile_n / 2) * 8.25 / 8
+                                   / (B200.unit.timing.l2_bytes_per_cycle * B200.clock_hz))
+
+
+def test_h800_kernels_multicast_only_from_m_512():
+    assert TIMING.multicast_min_m == 512
+    small = _time(256, 4096, 4096)
+    unshared = _time(256, 4096, 4096, core=_with(multicast=1))
+    assert small.l2_s == pytest.approx(unshared.l2_s)
+    big, big_unshared = _time(512, 4096, 4096), _time(512, 4096, 4096, core=_with(multicast=1))
+    assert big.l2_s < big_unshared.l2_s
