@@ -173,8 +173,20 @@ _MECHANISMS = (
     "and the epilogue overlapped with the next tile's MMAs (two accumulators in tensor memory). "
     "L2-to-SM traffic (at most a 1/sms share per SM) with a two-CTA TMA multicast of one operand side "
     "where the tile grid has two tiles reading it (on H800 only for M >= 512, DeepGEMM's rule), and "
-    "DRAM traffic at 85 % of peak. The tiling is the candidate with the least total time. No figure "
-    "is fitted to these measurements; the estimated ones are varied below.")
+    "DRAM traffic at 85 % of peak. The L2 bandwidth is measured on B200 (Chips and Cheese, 16.8 TB/s "
+    "across the two dies' partitions) and, on H800, the A100's 5120 bytes per clock, which a "
+    "measurement of the H200's L2 brackets. The tiling is the candidate with the least total time. "
+    "No figure is fitted to these measurements; the estimated ones are varied below.")
+
+_REMAINING = (
+    "What decides the GEMMs outside: on B200 FP8, vLLM's CUTLASS kernels run fixed tile shapes per "
+    "range of M (PR #18778: 64x64x256 for M <= 64, 128x128x64 for M <= 128, 256x128x64 beyond), "
+    "where the model takes the fastest tiling, and at small M they are no faster than the BF16 "
+    "GEMMs of the same shape, which the model's FP8 rate and bytes cannot follow; on B200 at large "
+    "M, both sets run below the model's sustained MMA rate (AttAcc's 80 % of the datasheet rate at "
+    "1.856 GHz: no measured B200 clock under tensor load was found); on H800, DeepGEMM's masked "
+    "grouped kernels (expected-M tile choice, `get_best_configs`, with BLOCK_M up to 256) and its "
+    "K = 512 shapes.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:
@@ -193,6 +205,7 @@ def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:
              f"## Outside {TOLERANCE:.0%}", ""]
     lines += [f"- {r.set} {r.table} {r.groups} x {r.m}x{r.n}x{r.k}: {r.error:+.1%} "
               f"({r.bound}-bound in the model)" for r in outside.itertuples()]
+    lines += ["", _REMAINING]
     lines += ["", "## Without the kernel-time model", "",
               "Each set on its design with `timing` removed: MMA issue at the sustained rate and DRAM "
               "traffic only, as designs without a `timing:` block are timed.", "",

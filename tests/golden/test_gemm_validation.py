@@ -39,9 +39,9 @@ def test_error_is_predicted_over_measured(table):
 
 
 def test_count_within_tolerance_and_pinned_shapes(table):
-    # 36 of 56 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
-    assert table.groupby("set").within.sum().to_dict() == {"deepgemm_h800": 23, "vllm_sm100_bf16": 4,
-                                                           "vllm_sm100_fp8": 9}
+    # 30 of 56 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
+    assert table.groupby("set").within.sum().to_dict() == {"deepgemm_h800": 23, "vllm_sm100_bf16": 7,
+                                                           "vllm_sm100_fp8": 0}
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
     assert big.bound == "compute" and big.within and big.predicted_tflops == pytest.approx(1478.55, abs=0.05)
@@ -55,13 +55,13 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     assert skinny_h800.within and skinny_h800.error == pytest.approx(-0.0139, abs=5e-4)
     assert set(table.bound) <= {"compute", "hbm", "l2", "latency"}
     b200 = table[table.set != "deepgemm_h800"].set_index(["set", "m", "n"])
-    bf16 = b200.loc[("vllm_sm100_bf16", 1024, 4096)]  # f16 kind, 2-SM tiles
-    assert bf16.within and "f16 2sm" in bf16.mapping
-    assert bf16.predicted_tflops == pytest.approx(1367.02, abs=0.05)
+    bf16 = b200.loc[("vllm_sm100_bf16", 128, 6144)]  # f16 kind, 2-SM tiles, the batch on the MMA's N
+    assert bf16.within and "f16 2sm swap-AB" in bf16.mapping
+    assert bf16.predicted_tflops == pytest.approx(724.90, abs=0.05)
     fp8 = b200.loc[("vllm_sm100_fp8", 256, 6144)]  # f8f6f4 kind, per-tensor scales: no promotion
-    assert fp8.predicted_tflops == pytest.approx(1489.90, abs=0.05) and "promotion 0.00" in fp8.mapping
-    skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # each SM's share of L2 bounds the weight loads
-    assert skinny.bound == "compute" and skinny.error == pytest.approx(0.0221, abs=5e-4)
+    assert fp8.predicted_tflops == pytest.approx(2284.09, abs=0.05) and "promotion 0.00" in fp8.mapping
+    skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # weight streaming at 85 % of 8 TB/s
+    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.2137, abs=5e-4)
 
 
 def test_sensitivity_names_every_estimated_figure():
@@ -78,17 +78,20 @@ def test_predictions_match_checked_in_numbers(table):
 
 def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
     summary = gemm_validation._summary(table, gemm_validation.sensitivity(factors=(2.0,)))
-    assert "Within 15%: 36 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
-    assert "- `vllm_sm100_fp8`: 9 of 14 within" in summary and "vllm#19566" in summary
+    assert "Within 15%: 30 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "- `vllm_sm100_fp8`: 0 of 14 within" in summary and "vllm#19566" in summary
     assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
     assert "## Without the kernel-time model" in summary
 
 
 def test_kernel_time_model_moves_b200_toward_the_measurements(table):
     # The b200 without its timing block (MMA issue and DRAM only) over-predicts vLLM's FP8 GEMMs
-    # (none within 15 %); with it, 9 of 14 are.
+    # by a median +93.6 % and gets 3 of its BF16 GEMMs within 15 %; with it, the FP8 median falls
+    # to +50 % (still none within) and 7 BF16 GEMMs are within.
     bare = gemm_validation.untimed().set_index("set")
     assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 3
+    assert bare.loc["vllm_sm100_fp8", "median_error"] == "+93.6%"
+    assert table[table.set == "vllm_sm100_fp8"].error.median() == pytest.approx(0.503, abs=5e-3)
     assert bare.loc["deepgemm_h800", "of"] == 28
 
 
@@ -96,7 +99,7 @@ def test_kernel_time_model_moves_b200_toward_the_measurements(table):
 def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     assert main(["reproduce", "gemm-validation", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
-    assert "Within 15%: 36 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "Within 15%: 30 of 56" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "predicted_mean_context" in summary
 
 
