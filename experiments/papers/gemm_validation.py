@@ -8,9 +8,10 @@ outside it by name, the sensitivity to the estimated timing figures, and the end
 prefill/decode comparison of :mod:`experiments.papers.serving_validation`, whose rows also go to
 ``gemm_validation_serving.csv``). The measurements and their sources are in
 ``experiments/papers/data/gemm_measurements.yaml``; the designs they run on
-(``arch/data/accelerators/h800.yaml`` for DeepGEMM's H800 tables, ``b200.yaml`` for vLLM's
-SM100 tables) are built from the GPUs' published configuration, and nothing in them is fitted
-to these figures.
+(``arch/data/accelerators/h800.yaml`` for DeepGEMM's H800 tables and the H100 rows of the MAMF
+table, ``h200.yaml`` for its H200 row, ``b200.yaml`` for vLLM's SM100 tables and its B200 rows)
+are built from the GPUs' published configuration, and nothing in them is fitted to these
+figures.
 """
 
 from __future__ import annotations
@@ -183,9 +184,10 @@ _REMAINING = (
     "range of M (PR #18778: 64x64x256 for M <= 64, 128x128x64 for M <= 128, 256x128x64 beyond), "
     "where the model takes the fastest tiling, and they gain less over the BF16 GEMMs of the same "
     "shape than FP8's halved bytes and doubled MMA rate allow (256x6144x4096: 8.8 us against 11.6 "
-    "us measured, a ratio of 0.76 where the model's is 0.58); on B200 at large "
-    "M, both sets run below the model's sustained MMA rate (AttAcc's 80 % of the datasheet rate at "
-    "1.856 GHz: no measured B200 clock under tensor load was found); on H800, DeepGEMM's masked "
+    "us measured, a ratio of 0.76 where the model's is 0.58). The sustained rate itself is not what "
+    "misses: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and B200, large and "
+    "compute-bound) are all within 7 %, so the gap at M <= 1024 is in how these smaller kernels "
+    "run, not in the peak. On H800, DeepGEMM's masked "
     "grouped kernels (expected-M tile choice, `get_best_configs`, with BLOCK_M up to 256) and its "
     "K = 512 shapes.")
 
