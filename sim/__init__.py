@@ -14,9 +14,11 @@ from .pim import System, place_op, simulate_workload_pim
 from .result import OpResult, WorkloadResult
 from .run import simulate
 from .serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving
+from .tensor_core import KernelTile
 
 __all__ = [
     "EndToEnd",
+    "KernelTile",
     "OpResult",
     "ServingConfig",
     "ServingResult",

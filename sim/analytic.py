@@ -25,7 +25,7 @@ from .geometry import Geometry, geometry
 from .gpu_kernel import time_gemm
 from .mapping import ceil_div, compute_cycles
 from .result import OpResult, WorkloadResult
-from .tensor_core import TilePlan, plan_gemm
+from .tensor_core import KernelTile, TilePlan, plan_gemm
 from .traffic import Traffic, gemm_traffic
 from .vector import simulate_vector_op
 
@@ -86,7 +86,7 @@ def _sm_traffic(target: Accelerator, plan: TilePlan, m, n, k, a_bits, b_bits, ou
 
 
 def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits,
-               fractions, batch, promote_k):
+               fractions, batch, promote_k, tile):
     """(plan, compute cycles, memory cycles, cycles, utilization, mapping) of one GEMM of a batch
     timed as a whole kernel (:mod:`sim.gpu_kernel`)."""
     def dram_s(plan: TilePlan) -> float:
@@ -94,7 +94,7 @@ def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_for
         return batch * traffic.dram_bytes / target.dram_bytes_per_cycle / target.clock_hz
 
     t = time_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, out_bits, target.clock_hz, dram_s,
-                  batch, promote_k, target.dram_bytes_per_cycle * target.clock_hz)
+                  batch, promote_k, target.dram_bytes_per_cycle * target.clock_hz, tile)
     clock = target.clock_hz / batch  # cycles of one GEMM of the batch
     cycles = t.total_s * clock
     peak = unit.macs_per_cycle(a_format, b_format)
@@ -105,13 +105,14 @@ def _sm_kernel(m, n, k, target: Accelerator, unit: SmTensorCore, a_format, b_for
 
 
 def _sm_gemm(m, n, k, target, unit: SmTensorCore, a_format, b_format, a_bits, b_bits, out_bits, name,
-             repeats, fractions, concurrent, promote_k=None) -> OpResult:
+             repeats, fractions, concurrent, promote_k=None, tile=None) -> OpResult:
     batch = max(1, min(math.ceil(round(concurrent, 9)), math.ceil(repeats)))
     if isinstance(target, Accelerator) and unit.timing is not None:
         plan, compute, memory, cycles, utilization, mapping = _sm_kernel(
-            m, n, k, target, unit, a_format, b_format, a_bits, b_bits, out_bits, fractions, batch, promote_k)
+            m, n, k, target, unit, a_format, b_format, a_bits, b_bits, out_bits, fractions, batch, promote_k,
+            tile)
     else:
-        plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch)
+        plan = plan_gemm(m, n, k, unit, a_format, b_format, a_bits, b_bits, batch, tile)
         compute, utilization, mapping = plan.compute_cycles / batch, plan.utilization, plan.label
     macs, actions = float(m) * n * k, _scaled(sm_actions(unit, plan, m, n, k, a_format, b_format), 1 / batch)
     if not isinstance(target, Accelerator):
@@ -132,7 +133,8 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
                   out_bits: float = 16, b_format: str = "fp16", name: str = "gemm",
                   repeats: float = 1.0, a_format: str | None = None, a_dram_fraction: float = 1.0,
                   out_dram_fraction: float = 1.0, concurrent: float = 1.0,
-                  quantize_a: bool = True, promote_k: int | None = None) -> OpResult:
+                  quantize_a: bool = True, promote_k: int | None = None,
+                  tile: KernelTile | None = None) -> OpResult:
     """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times.
 
     ``a_format`` is the A operand's format where the unit's rate depends on the pair (MX and
@@ -143,11 +145,12 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
     activation quantizer per A element (False where the workload has quantize ops of its own).
     ``promote_k``: on a GPU whose MMA kind applies no block scales, the K elements between the
     kernel's CUDA-core promotions of partial sums (DeepGEMM's FP8 GEMMs: 128); None for none.
+    ``tile``: on a GPU, the tiling a kernel library launches (None: the fastest feasible one).
     """
     unit = target.unit if isinstance(target, Accelerator) else target
     if isinstance(unit, SmTensorCore):
         return _sm_gemm(m, n, k, target, unit, a_format or b_format, b_format, a_bits, b_bits, out_bits,
-                        name, repeats, (a_dram_fraction, out_dram_fraction), concurrent, promote_k)
+                        name, repeats, (a_dram_fraction, out_dram_fraction), concurrent, promote_k, tile)
     geo = geometry(unit, b_format, b_bits, k, a_format)
     compute = compute_cycles(m, n, k, geo.rows, geo.cols, geo.dataflow, geo.dot_width,
                              geo.cycles_per_step, geo.pipeline_depth, geo.overhead_per_fold)

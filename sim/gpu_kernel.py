@@ -32,7 +32,8 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
 
 ``total = launch + fill + max(SM time, DRAM time, L2 time)``, SM time being ``waves x (max(MMA +
 exposed promotion, operand load) + exposed epilogue)``. The tiling is the feasible candidate of
-:func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick.
+:func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick,
+unless the caller gives the tile a kernel library launches (:class:`sim.tensor_core.KernelTile`).
 ``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
 launch and fill alone exceed it.
 """
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from arch.units import KernelTiming, SmTensorCore
 
 from .mapping import ceil_div
-from .tensor_core import TilePlan, feasible_plans
+from .tensor_core import KernelTile, TilePlan, feasible_plans
 
 __all__ = ["KernelTime", "time_gemm"]
 
@@ -166,7 +167,7 @@ def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, staging: float, wait: 
 
 
 def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind,
-                 store_bytes_per_s) -> KernelTime:
+                 store_bytes_per_s, cluster: int) -> KernelTime:
     t: KernelTiming = core.timing
     rows = plan.tile_m // plan.cta_group
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
@@ -174,7 +175,7 @@ def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, p
     store = _wave_store_cycles(plan, out_bits, clock_hz, store_bytes_per_s)
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
-    multicast = t.multicast if m >= t.multicast_min_m else 1
+    multicast = cluster if m >= t.multicast_min_m else 1
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
     stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
     copies = _accumulator_copies(core, promote_k, kind)
@@ -193,22 +194,24 @@ def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, 
 
 def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str, a_bits: float,
               b_bits: float, out_bits: float, clock_hz: float, dram_seconds: Callable[[TilePlan], float],
-              batch: int = 1, promote_k: int | None = None,
-              store_bytes_per_s: float = math.inf) -> KernelTime:
+              batch: int = 1, promote_k: int | None = None, store_bytes_per_s: float = math.inf,
+              tile: KernelTile | None = None) -> KernelTime:
     """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
 
     ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth, a function
     of its output tile (``plan.out_tile``) only: it is called once per distinct tile;
     ``promote_k``: K elements between CUDA-core promotions where the operands carry block
     scales the MMA kind does not apply (None: none); ``store_bytes_per_s``: the achievable DRAM
-    bandwidth the output stores of a wave share (infinite: stores cost only their round trip).
-    ValueError if the core has no timing.
+    bandwidth the output stores of a wave share (infinite: stores cost only their round trip);
+    ``tile``: the tiling and multicast cluster a kernel library launches (None: the fastest
+    tiling, the design's cluster). ValueError if the core has no timing.
     """
     if core.timing is None:
         raise ValueError("this tensor core declares no kernel timing (unit.timing in its design)")
     kind = core.kind(a_format, b_format)
-    plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch)
+    plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile)
              if _holds_promotion(p, core, promote_k, kind)]
+    cluster = tile.multicast if tile is not None and tile.multicast is not None else core.timing.multicast
     if not plans:
         raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
                          f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
@@ -217,5 +220,5 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
         if p.out_tile not in dram:
             dram[p.out_tile] = dram_seconds(p)
     times = [_kernel_time(p, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k,
-                          kind, store_bytes_per_s) for p in plans]
+                          kind, store_bytes_per_s, cluster) for p in plans]
     return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))

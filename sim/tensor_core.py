@@ -35,7 +35,7 @@ from numerics import FORMATS, get_format, get_scheme
 
 from .mapping import ceil_div
 
-__all__ = ["TilePlan", "element_bits", "feasible_plans", "plan_gemm"]
+__all__ = ["KernelTile", "TilePlan", "element_bits", "feasible_plans", "plan_gemm"]
 
 _STAGE_ROW_BITS = 1024  # one 128-byte swizzled row per operand per stage (TMA 128B swizzle)
 _ACC_BYTES = 4  # FP32 accumulators
@@ -72,6 +72,28 @@ class TilePlan:
     def out_tile(self) -> tuple[int, int]:
         """(rows of M, columns of N) one tile covers in the untransposed output."""
         return (self.tile_n, self.tile_m) if self.swapped else (self.tile_m, self.tile_n)
+
+
+@dataclass(frozen=True)
+class KernelTile:
+    """The tiling a kernel library launches instead of searching for one: the output tile
+    (``tile_m`` on the MMA's M side, ``tile_n`` on its N side), the CTAs one MMA spans
+    (``cta_group`` 2: a CTA pair), whether the GEMM runs transposed, and the CTAs of its TMA
+    multicast cluster (None: the design's ``timing.multicast``)."""
+
+    tile_m: int
+    tile_n: int
+    cta_group: int = 1
+    swapped: bool = False
+    multicast: int | None = None
+
+    def admits(self, plan: TilePlan) -> bool:
+        return (plan.tile_m, plan.tile_n, plan.cta_group, plan.swapped) == (
+            self.tile_m, self.tile_n, self.cta_group, self.swapped)
+
+    @property
+    def label(self) -> str:
+        return f"{self.tile_m}x{self.tile_n} ({self.cta_group} CTA{'s' if self.cta_group > 1 else ''})"
 
 
 def element_bits(name: str) -> int:
@@ -116,13 +138,20 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
 
 
 def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
-                   a_bits: float, b_bits: float, batch: int = 1) -> list[TilePlan]:
-    """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`); ValueError if none."""
+                   a_bits: float, b_bits: float, batch: int = 1,
+                   tile: KernelTile | None = None) -> list[TilePlan]:
+    """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`), or only the ``tile`` a
+    kernel library fixes; ValueError if none."""
     kind = core.kind(a_format, b_format)
     tile_k = _tile_k(kind, a_format, b_format)
     orientations = [(m, n, a_bits, b_bits, False)] + ([(n, m, b_bits, a_bits, True)] if core.swap_ab else [])
     plans = [p for rows, cols, rb, cb, swap in orientations for g, tm, tn in _candidates(kind)
              if (p := _plan(rows, cols, k, core, kind, g, tm, tn, tile_k, rb, cb, swap, batch)) is not None]
+    if tile is not None:
+        plans = [p for p in plans if tile.admits(p)]
+        if not plans:
+            raise ValueError(f"the kernel's {kind.name} tile {tile.label} is not a feasible tiling "
+                             "of this core")
     if not plans:
         raise ValueError(f"no {kind.name} tile fits {core.smem_bytes_per_sm} B of shared memory "
                          f"and {core.accumulator_bytes_per_sm} B of accumulator storage per SM")
@@ -130,7 +159,7 @@ def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_
 
 
 def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
-              a_bits: float, b_bits: float, batch: int = 1) -> TilePlan:
+              a_bits: float, b_bits: float, batch: int = 1, tile: KernelTile | None = None) -> TilePlan:
     """The fastest feasible tiling of ``batch`` independent ``out[m, n] = A[m, k] @ B[k, n]``.
 
     The GEMMs of a batch (attention heads, active experts) share the SMs: their tiles are
@@ -138,7 +167,8 @@ def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     ``b_bits`` are storage bits per element including block scales (they size the
     shared-memory stages). ValueError when the pair has no kind or no tile fits. Fastest
     here means the fewest MMA cycles; :func:`sim.gpu_kernel.time_gemm` ranks the same
-    candidates by whole-kernel time where the core declares its kernel timing.
+    candidates by whole-kernel time where the core declares its kernel timing. ``tile``: the
+    tiling a kernel library launches (:class:`KernelTile`; None: the fastest).
     """
-    plans = feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch)
+    plans = feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile)
     return min(plans, key=lambda p: (p.compute_cycles, -p.tile_m * p.tile_n, p.swapped, p.cta_group))

@@ -31,7 +31,7 @@ from arch.config import from_dict, load_yaml  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
-from sim import simulate_gemm  # noqa: E402
+from sim import KernelTile, simulate_gemm  # noqa: E402
 
 MEASUREMENTS = Path(__file__).parent / "data" / "gemm_measurements.yaml"
 TOLERANCE = 0.15
@@ -54,6 +54,22 @@ class MeasuredGemm:
 
 
 @dataclass(frozen=True)
+class DispatchRule:
+    """One entry of a kernel library's dispatch table: GEMMs with M up to ``m_max`` (None: any
+    larger M) run this tile, on ``cta_group`` CTAs per MMA, with a ``multicast``-CTA cluster."""
+
+    m_max: int | None
+    tile_m: int
+    tile_n: int
+    cta_group: int
+    multicast: int
+
+    @property
+    def tile(self) -> KernelTile:
+        return KernelTile(self.tile_m, self.tile_n, self.cta_group, multicast=self.multicast)
+
+
+@dataclass(frozen=True)
 class MeasurementSet:
     name: str
     design: str
@@ -65,6 +81,11 @@ class MeasurementSet:
     a_scale_block: int | None = None  # elements per FP32 scale (None: one scale per tensor)
     b_scale_block: int | None = None
     promote_k: int | None = None  # K between the kernel's CUDA-core promotions (None: none)
+    dispatch: tuple[DispatchRule, ...] = ()  # the library's tiles by M, in order (empty: the fastest)
+
+    def tile(self, m: int) -> KernelTile | None:
+        """The tile the measured library launches for a GEMM with this M (None: not known)."""
+        return next((r.tile for r in self.dispatch if r.m_max is None or m <= r.m_max), None)
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,7 @@ def predict(s: MeasurementSet, g: MeasuredGemm, acc: Accelerator | None = None) 
     op = simulate_gemm(g.m, g.n, g.k, acc, a_format=s.a_format, b_format=s.b_format,
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
                        out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups,
-                       promote_k=s.promote_k)
+                       promote_k=s.promote_k, tile=s.tile(g.m))
     predicted = g.flops / (op.cycles / acc.clock_hz) / 1e12
     error = predicted / g.tflops - 1
     return {"set": s.name, "table": g.table, "groups": g.groups, "m": g.m, "n": g.n, "k": g.k,
@@ -180,16 +201,18 @@ _MECHANISMS = (
     "No figure is fitted to these measurements; the estimated ones are varied below.")
 
 _REMAINING = (
-    "What decides the GEMMs outside: on B200 FP8, vLLM's CUTLASS kernels run fixed tile shapes per "
-    "range of M (PR #18778: 64x64x256 for M <= 64, 128x128x64 for M <= 128, 256x128x64 beyond), "
-    "where the model takes the fastest tiling, and they gain less over the BF16 GEMMs of the same "
-    "shape than FP8's halved bytes and doubled MMA rate allow (256x6144x4096: 8.8 us against 11.6 "
-    "us measured, a ratio of 0.76 where the model's is 0.58). The sustained rate itself is not what "
-    "misses: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and B200, large and "
-    "compute-bound) are all within 7 %, so the gap at M <= 1024 is in how these smaller kernels "
-    "run, not in the peak. On H800, DeepGEMM's masked "
-    "grouped kernels (expected-M tile choice, `get_best_configs`, with BLOCK_M up to 256) and its "
-    "K = 512 shapes.")
+    "What decides the GEMMs outside: on B200 FP8, vLLM's CUTLASS kernels. The PR #18778 rows "
+    "(`vllm_sm100_fp8`) run that PR's own dispatch table (64x64 tiles for M <= 64, 128x128 and "
+    "256x128 on CTA pairs above) and still come out faster in the model, by about a fifth; the "
+    "tiles' short K stages (64 FP8 elements per stage above M = 64) are not modelled. The PR #19566 "
+    "rows above M = 64 run the fastest tiling, as that PR's retuned tiles are not in the stored "
+    "sources. vLLM's FP8 "
+    "GEMMs also gain less over the BF16 GEMMs of the same shape than FP8's halved bytes and doubled "
+    "MMA rate allow (256x6144x4096: 8.8 us against 11.6 us measured, a ratio of 0.76). The sustained "
+    "rate itself is not what misses: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and "
+    "B200, large and compute-bound) are all within 7 %, so the gap at M <= 1024 is in how these "
+    "smaller kernels run, not in the peak. On H800, DeepGEMM's masked grouped kernels (expected-M "
+    "tile choice, `get_best_configs`, with BLOCK_M up to 256) and its K = 512 shapes.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:

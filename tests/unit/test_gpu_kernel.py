@@ -123,9 +123,10 @@ def test_time_gemm_needs_declared_timing():
         _time(128, 128, 128, core=replace(B200.unit, timing=None))
 
 
-def _b200(m, n, k, promote_k=None, fmt="fp8_e4m3fn", **figures):
+def _b200(m, n, k, promote_k=None, fmt="fp8_e4m3fn", tile=None, **figures):
     core = replace(B200.unit, timing=replace(B200.unit.timing, **figures))
-    return time_gemm(m, n, k, core, fmt, fmt, 8.25, 8.25, 16, B200.clock_hz, lambda plan: 0.0, 1, promote_k)
+    return time_gemm(m, n, k, core, fmt, fmt, 8.25, 8.25, 16, B200.clock_hz, lambda plan: 0.0, 1, promote_k,
+                     tile=tile)
 
 
 def test_b200_declares_sourced_kernel_timing_with_blackwell_assumptions():
@@ -232,3 +233,22 @@ def test_h800_kernels_multicast_only_from_m_512():
     assert small.l2_s == pytest.approx(unshared.l2_s)
     big, big_unshared = _time(512, 4096, 4096), _time(512, 4096, 4096, core=_with(multicast=1))
     assert big.l2_s < big_unshared.l2_s
+
+
+def test_a_kernel_librarys_tile_replaces_the_search():
+    from sim import KernelTile
+
+    free = _b200(256, 6144, 4096)
+    fixed = _b200(256, 6144, 4096, tile=KernelTile(256, 128, cta_group=2, multicast=2))
+    assert (fixed.plan.tile_m, fixed.plan.tile_n, fixed.plan.cta_group) == (256, 128, 2)
+    assert fixed.total_s >= free.total_s  # the search's pick is never slower than a fixed tile
+    # The cluster is the kernel's: eight CTAs along N share the activations' loads.
+    eight = _b200(16, 6144, 4096, tile=KernelTile(64, 64, multicast=8))
+    one = _b200(16, 6144, 4096, tile=KernelTile(64, 64, multicast=1))
+    p = eight.plan
+    assert p.grid == (1, 96) and eight.l2_s < one.l2_s
+    k_padded = math.ceil(4096 / p.tile_k) * p.tile_k
+    assert eight.l2_s == pytest.approx(p.tiles * k_padded * (64 / 8 + 64) * 8.25 / 8
+                                       / (B200.unit.timing.l2_bytes_per_cycle * B200.clock_hz))
+    with pytest.raises(ValueError, match="tile 96x64 \\(1 CTA\\) is not a feasible tiling"):
+        _b200(256, 6144, 4096, tile=KernelTile(96, 64))
