@@ -197,8 +197,9 @@ _MECHANISMS = (
     "where the tile grid has two tiles reading it (on H800 only for M >= 512, DeepGEMM's rule), and "
     "DRAM traffic at 85 % of peak. The L2 bandwidth is measured on B200 (Chips and Cheese, 16.8 TB/s "
     "across the two dies' partitions) and, on H800, the A100's 5120 bytes per clock, which a "
-    "measurement of the H200's L2 brackets. The tiling is the candidate with the least total time. "
-    "No figure is fitted to these measurements; the estimated ones are varied below.")
+    "measurement of the H200's L2 brackets. The tiling is the candidate with the least total time, "
+    "unless the set carries its library's dispatch table (vLLM's FP8 rows). No figure is fitted to "
+    "these measurements; the estimated ones are varied below.")
 
 _REMAINING = (
     "What decides the GEMMs outside: on B200 FP8, vLLM's CUTLASS kernels. The PR #18778 rows "
@@ -206,9 +207,9 @@ _REMAINING = (
     "256x128 on CTA pairs above) and still come out faster in the model, by about a fifth; the "
     "tiles' short K stages (64 FP8 elements per stage above M = 64) are not modelled. The PR #19566 "
     "rows above M = 64 run the fastest tiling, as that PR's retuned tiles are not in the stored "
-    "sources. vLLM's FP8 "
-    "GEMMs also gain less over the BF16 GEMMs of the same shape than FP8's halved bytes and doubled "
-    "MMA rate allow (256x6144x4096: 8.8 us against 11.6 us measured, a ratio of 0.76). The sustained "
+    "sources. vLLM's FP8 GEMMs also gain less over the BF16 GEMMs of the same shape than FP8's "
+    "halved bytes and doubled MMA rate allow (256x6144x4096: 8.8 us against 11.6 us measured, a "
+    "ratio of 0.76). The sustained "
     "rate itself is not what misses: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and "
     "B200, large and compute-bound) are all within 7 %, so the gap at M <= 1024 is in how these "
     "smaller kernels run, not in the peak. On H800, DeepGEMM's masked grouped kernels (expected-M "
