@@ -166,8 +166,8 @@ def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, staging: float, wait: 
     return max(0.0, epilogue - busy) + epilogue / plan.waves  # the last tile's epilogue drains alone
 
 
-def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind,
-                 store_bytes_per_s, cluster: int) -> KernelTime:
+def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind,
+                 store_bytes_per_s, multicast: int) -> KernelTime:
     t: KernelTiming = core.timing
     rows = plan.tile_m // plan.cta_group
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
@@ -175,7 +175,6 @@ def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, p
     store = _wave_store_cycles(plan, out_bits, clock_hz, store_bytes_per_s)
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
-    multicast = cluster if m >= t.multicast_min_m else 1
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
     stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
     copies = _accumulator_copies(core, promote_k, kind)
@@ -184,6 +183,14 @@ def _kernel_time(plan, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram_s, p
     waves_s = plan.waves / clock_hz
     return KernelTime(plan, t.launch_ns * 1e-9, t.dram_latency_ns * 1e-9, (mma + stall) * waves_s,
                       promotion * waves_s, epilogue * waves_s, dram_s, l2_s)
+
+
+def _cluster(t: KernelTiming, m: int, tile: KernelTile | None) -> int:
+    """CTAs of the kernel's TMA multicast cluster: the library's own where it fixes the tile, else
+    the design's, from ``multicast_min_m`` rows of the GEMM on (a single CTA below)."""
+    if tile is not None and tile.multicast is not None:
+        return tile.multicast
+    return t.multicast if m >= t.multicast_min_m else 1
 
 
 def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
@@ -211,7 +218,7 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     kind = core.kind(a_format, b_format)
     plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile)
              if _holds_promotion(p, core, promote_k, kind)]
-    cluster = tile.multicast if tile is not None and tile.multicast is not None else core.timing.multicast
+    multicast = _cluster(core.timing, m, tile)
     if not plans:
         raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
                          f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
@@ -219,6 +226,6 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     for p in plans:  # the traffic model is the slow part of the search; output tiles repeat across plans
         if p.out_tile not in dram:
             dram[p.out_tile] = dram_seconds(p)
-    times = [_kernel_time(p, core, m, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k,
-                          kind, store_bytes_per_s, cluster) for p in plans]
+    times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k,
+                          kind, store_bytes_per_s, multicast) for p in plans]
     return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))

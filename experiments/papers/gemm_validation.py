@@ -56,17 +56,10 @@ class MeasuredGemm:
 @dataclass(frozen=True)
 class DispatchRule:
     """One entry of a kernel library's dispatch table: GEMMs with M up to ``m_max`` (None: any
-    larger M) run this tile, on ``cta_group`` CTAs per MMA, with a ``multicast``-CTA cluster."""
+    larger M) run ``tile``."""
 
     m_max: int | None
-    tile_m: int
-    tile_n: int
-    cta_group: int
-    multicast: int
-
-    @property
-    def tile(self) -> KernelTile:
-        return KernelTile(self.tile_m, self.tile_n, self.cta_group, multicast=self.multicast)
+    tile: KernelTile
 
 
 @dataclass(frozen=True)
