@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from numerics import FORMATS, SCHEMES, get_scheme
 
-from ..config import FieldError, check, finite_positive, positive_int
+from ..config import FieldError, check, finite_non_negative, finite_positive, positive_int
 from .mma_kinds import KindTable, MmaKind, load_kinds
 from .systolic import check_positive_int
 
@@ -17,6 +17,9 @@ from .systolic import check_positive_int
 ACCUMULATORS: tuple[str, ...] = ("exact_fp32", "fma_fp32", "tensor_core_b200", "tensor_core_h100")
 # Where a GEMM kernel applies per-block scales its MMA kind does not (KernelTiming.promotion).
 PROMOTIONS: tuple[str, ...] = ("cuda_cores", "in_mma")
+# How a kernel's time is observed (KernelTiming.launch_gap_s): a GPU-side profiler's kernel
+# duration, or the time per call of back-to-back launches from a CUDA graph or a stream.
+LAUNCHES: tuple[str, ...] = ("profiler", "cuda_graph", "stream")
 
 
 def _default_rates() -> dict[str, float]:
@@ -119,8 +122,11 @@ class KernelTiming:
     CUDA cores) or ``in_mma`` (Blackwell's tcgen05 takes them as block scales and accumulates in
     FP32 in tensor memory: no promotion).
     ``epilogue_overlap``: the accumulator is double-buffered where two copies fit the
-    accumulator storage, so one tile's epilogue runs under the next tile's MMAs. Each
-    figure's source is in the design file.
+    accumulator storage, so one tile's epilogue runs under the next tile's MMAs.
+    ``graph_launch_gap_ns`` and ``stream_launch_gap_ns``: what a kernel launched right after
+    another in the same stream (replayed from a CUDA graph, or launched into the stream) waits
+    between the two, beyond the kernel's own duration as a GPU-side profiler times it (0: not
+    known). Each figure's source is in the design file.
     """
 
     launch_ns: float
@@ -134,12 +140,23 @@ class KernelTiming:
     promotion: str = "cuda_cores"
     epilogue_overlap: bool = False
     multicast_min_m: int = 1
+    graph_launch_gap_ns: float = 0.0
+    stream_launch_gap_ns: float = 0.0
+
+    def launch_gap_s(self, launch: str) -> float:
+        """Seconds a call waits beyond its kernel's duration when launched the way ``launch``
+        (one of :data:`LAUNCHES`) names: 0 for a profiler's kernel duration."""
+        check(launch in LAUNCHES, "launch", f"must be one of {', '.join(LAUNCHES)}, not {launch!r}")
+        gaps = {"profiler": 0.0, "cuda_graph": self.graph_launch_gap_ns, "stream": self.stream_launch_gap_ns}
+        return gaps[launch] * 1e-9
 
     def __post_init__(self):
         check(self.promotion in PROMOTIONS, "promotion",
               f"must be one of {', '.join(PROMOTIONS)}, not {self.promotion!r}")
         for name in ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle"):
             finite_positive(getattr(self, name), name, 1e9)
+        for name in ("graph_launch_gap_ns", "stream_launch_gap_ns"):
+            finite_non_negative(getattr(self, name), name, 1e9)
         for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast", "multicast_min_m"):
             positive_int(getattr(self, name), name, 1 << 16)
         check(bool(self.source.strip()), "source", "must cite where the figures come from")

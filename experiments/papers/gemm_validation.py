@@ -27,7 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from arch import Accelerator, load_accelerator, unsupported  # noqa: E402
-from arch.config import from_dict, load_yaml  # noqa: E402
+from arch.config import check, from_dict, load_yaml  # noqa: E402
+from arch.units.tensor_core import LAUNCHES  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
@@ -36,7 +37,7 @@ from sim import KernelTile, simulate_gemm  # noqa: E402
 MEASUREMENTS = Path(__file__).parent / "data" / "gemm_measurements.yaml"
 TOLERANCE = 0.15
 COLUMNS = ["set", "table", "groups", "m", "n", "k", "measured_tflops", "predicted_tflops", "error", "within",
-           "bound", "mapping"]
+           "bound", "launch_gap_us", "mapping"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class MeasurementSet:
     b_scale_block: int | None = None
     promote_k: int | None = None  # K between the kernel's CUDA-core promotions (None: none)
     dispatch: tuple[DispatchRule, ...] = ()  # the library's tiles by M, in order (empty: the fastest)
+    launch: str = "profiler"  # how the figures were timed: kernel durations, or per call (LAUNCHES)
+
+    def __post_init__(self):
+        check(self.launch in LAUNCHES, "launch", f"must be one of {', '.join(LAUNCHES)}, not {self.launch!r}")
 
     def tile(self, m: int) -> KernelTile | None:
         """The tile the measured library launches for a GEMM with this M (None: not known)."""
@@ -118,11 +123,20 @@ def predict(s: MeasurementSet, g: MeasuredGemm, acc: Accelerator | None = None) 
                        a_bits=_bits(s.a_format, s.a_scale_block), b_bits=_bits(s.b_format, s.b_scale_block),
                        out_bits=s.out_bits, repeats=g.groups, concurrent=g.groups,
                        promote_k=s.promote_k, tile=s.tile(g.m))
-    predicted = g.flops / (op.cycles / acc.clock_hz) / 1e12
+    gap = _launch_gap_s(s, acc)
+    predicted = g.flops / (op.cycles / acc.clock_hz + gap) / 1e12
     error = predicted / g.tflops - 1
     return {"set": s.name, "table": g.table, "groups": g.groups, "m": g.m, "n": g.n, "k": g.k,
             "measured_tflops": g.tflops, "predicted_tflops": predicted, "error": error,
-            "within": abs(error) <= TOLERANCE, "bound": _bound(op.mapping), "mapping": op.mapping}
+            "within": abs(error) <= TOLERANCE, "bound": _bound(op.mapping), "launch_gap_us": 1e6 * gap,
+            "mapping": op.mapping}
+
+
+def _launch_gap_s(s: MeasurementSet, acc: Accelerator) -> float:
+    """What each timed call waits beyond its kernel's duration: the design's launch gap for the
+    way the set was timed (nothing for a profiler's kernel durations, or without kernel timing)."""
+    timing = getattr(acc.unit, "timing", None)
+    return 0.0 if timing is None else timing.launch_gap_s(s.launch)
 
 
 def results(path: Path = MEASUREMENTS) -> pd.DataFrame:
@@ -131,7 +145,8 @@ def results(path: Path = MEASUREMENTS) -> pd.DataFrame:
 
 # The kernel-timing figures the design file marks as estimates; the summary reports how the
 # count within the tolerance moves when each is halved or doubled.
-ESTIMATES = ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle")
+ESTIMATES = ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle", "graph_launch_gap_ns",
+             "stream_launch_gap_ns")
 
 
 def sensitivity(path: Path = MEASUREMENTS, factors: tuple[float, ...] = (0.5, 2.0)) -> pd.DataFrame:
@@ -191,22 +206,28 @@ _MECHANISMS = (
     "DRAM traffic at 85 % of peak. The L2 bandwidth is measured on B200 (Chips and Cheese, 16.8 TB/s "
     "across the two dies' partitions) and, on H800, the A100's 5120 bytes per clock, which a "
     "measurement of the H200's L2 brackets. The tiling is the candidate with the least total time, "
-    "unless the set carries its library's dispatch table (vLLM's FP8 rows). No figure is fitted to "
-    "these measurements; the estimated ones are varied below.")
+    "unless the set carries its library's dispatch table (vLLM's FP8 rows). Each figure is predicted "
+    "as it was timed (the set's `launch`): DeepGEMM's are the profiler's kernel durations; vLLM's are "
+    "per call of a CUDA graph replay (triton's do_bench_cudagraph), so each call also waits the gap "
+    "between dependent launches from a graph, and the MAMF calls the gap of a stream launch. The gaps "
+    "(0.65 and 1.87 us) are measured on the H200 (gpu-benches, a chain of trivial kernels: 1.30 and "
+    "2.52 us a kernel) less what the model counts for such a kernel itself, and carried to B200 as an "
+    "estimate. No figure is fitted to these measurements; the estimated ones are varied below.")
 
 _REMAINING = (
-    "What decides the GEMMs outside: on B200 FP8, vLLM's CUTLASS kernels. The PR #18778 rows "
-    "(`vllm_sm100_fp8`) run that PR's own dispatch table (64x64 tiles for M <= 64, 128x128 and "
-    "256x128 on CTA pairs above) and still come out faster in the model, by about a fifth; the "
-    "tiles' short K stages (64 FP8 elements per stage above M = 64) are not modelled. The PR #19566 "
-    "rows above M = 64 run the fastest tiling, as that PR's retuned tiles are not in the stored "
-    "sources. vLLM's FP8 GEMMs also gain less over the BF16 GEMMs of the same shape than FP8's "
-    "halved bytes and doubled MMA rate allow (256x6144x4096: 8.8 us against 11.6 us measured, a "
-    "ratio of 0.76). The sustained "
-    "rate itself is not what misses: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and "
-    "B200, large and compute-bound) are all within 7 %, so the gap at M <= 1024 is in how these "
-    "smaller kernels run, not in the peak. On H800, DeepGEMM's masked grouped kernels (expected-M "
-    "tile choice, `get_best_configs`, with BLOCK_M up to 256) and its K = 512 shapes.")
+    "What decides the GEMMs outside. On B200: (1) PR #19566's FP8 rows (`vllm_sm100_fp8_pr19566`). "
+    "Above M = 64 they run the fastest tiling, as that PR's retuned tiles are not in the stored "
+    "sources; at M <= 64 they run PR #18778's 64x64 tile, whose own N = 6144 rows are within 9 %, "
+    "yet the N = 4096 rows take 96 % of their time with two thirds of the weight bytes (5.7 against "
+    "5.9 us at M = 1): the two tables were run under different conditions, which the sources do not "
+    "state. (2) M = 1024 (BF16 both tables, FP8 PR #18778): compute-bound over two or three waves; "
+    "cuBLAS's tile choice is not known and the model takes the fastest, and vLLM's FP8 kernels gain "
+    "less over BF16 than FP8's doubled MMA rate allows (1024x6144x4096: 23.3 us against 36.0 us). "
+    "The sustained rate itself holds: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and "
+    "B200) are all within 8 %. (3) PR #19566's BF16 row at M = 1 (2.7 TFLOPS, slower than its own M "
+    "= 16 row): cuBLAS runs another kernel there. On H800, DeepGEMM's masked grouped GEMMs, whose "
+    "measured throughput falls with the number of groups at equal FLOPs (the model's max of "
+    "compute and memory terms does not), and its K = 512 shapes.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:

@@ -44,9 +44,9 @@ def test_error_is_predicted_over_measured(table):
 
 
 def test_count_within_tolerance_and_pinned_shapes(table):
-    # 36 of 61 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
+    # 45 of 61 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
     assert table.groupby("set").within.sum().to_dict() == {
-        "deepgemm_h800": 23, "vllm_sm100_bf16": 7, "vllm_sm100_fp8": 1, "vllm_sm100_fp8_pr19566": 0,
+        "deepgemm_h800": 23, "vllm_sm100_bf16": 11, "vllm_sm100_fp8": 6, "vllm_sm100_fp8_pr19566": 0,
         "mamf_h100_bf16": 1, "mamf_h100_fp8": 1, "mamf_h200_fp8": 1, "mamf_b200_bf16": 1, "mamf_b200_fp8": 1}
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
@@ -63,12 +63,12 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     b200 = table[table.set != "deepgemm_h800"].set_index(["set", "m", "n"])
     bf16 = b200.loc[("vllm_sm100_bf16", 128, 6144)]  # f16 kind, 2-SM tiles, the batch on the MMA's N
     assert bf16.within and "f16 2sm swap-AB" in bf16.mapping
-    assert bf16.predicted_tflops == pytest.approx(724.90, abs=0.05)
+    assert bf16.predicted_tflops == pytest.approx(675.49, abs=0.05)  # with the 0.65 us graph launch gap
     fp8 = b200.loc[("vllm_sm100_fp8", 256, 6144)]  # f8f6f4, per-tensor scales; vLLM's 256x128 pair tile
-    assert fp8.predicted_tflops == pytest.approx(1826.36, abs=0.05) and "promotion 0.00" in fp8.mapping
+    assert fp8.predicted_tflops == pytest.approx(1672.29, abs=0.05) and "promotion 0.00" in fp8.mapping
     assert "2sm 256x128x128" in fp8.mapping
     skinny = b200.loc[("vllm_sm100_fp8", 16, 6144)]  # weight streaming at 85 % of 8 TB/s, vLLM's 64x64
-    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.2137, abs=5e-4)
+    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.0700, abs=5e-4)
     assert "1sm 64x64x128" in skinny.mapping
     fastest = b200.loc[("vllm_sm100_fp8_pr19566", 256, 4096)]  # PR #19566's tiles unknown: the fastest
     assert "2sm 256x64x128" in fastest.mapping
@@ -76,12 +76,12 @@ def test_count_within_tolerance_and_pinned_shapes(table):
 
 def test_independent_large_gemms_check_the_sustained_mma_rate(table):
     # ml-engineering's best-shape cuBLAS GEMMs on H100, H200 and B200 are compute-bound in the model
-    # and within 7 %: the peak rate and its 80 % derate hold where the tensor cores are the limit.
+    # and within 8 %: the peak rate and its 80 % derate hold where the tensor cores are the limit.
     mamf = table[table.set.str.startswith("mamf_")].set_index("set")
     assert len(mamf) == 5 and (mamf.bound == "compute").all()
-    assert mamf.error.abs().max() < 0.07
-    assert mamf.loc["mamf_b200_bf16", "error"] == pytest.approx(0.0094, abs=5e-4)
-    assert mamf.loc["mamf_h100_fp8", "error"] == pytest.approx(0.0659, abs=5e-4)
+    assert mamf.error.abs().max() < 0.08
+    assert mamf.loc["mamf_b200_bf16", "error"] == pytest.approx(-0.0090, abs=5e-4)
+    assert mamf.loc["mamf_h100_fp8", "error"] == pytest.approx(0.0550, abs=5e-4)
 
 
 def test_sensitivity_names_every_estimated_figure():
@@ -100,8 +100,8 @@ def test_predictions_match_checked_in_numbers(table):
 
 def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
     summary = gemm_validation._summary(table, gemm_validation.sensitivity(factors=(2.0,)))
-    assert "Within 15%: 36 of 61" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
-    assert "- `vllm_sm100_fp8`: 1 of 7 within" in summary and "vllm#19566" in summary
+    assert "Within 15%: 45 of 61" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "- `vllm_sm100_fp8`: 6 of 7 within" in summary and "vllm#19566" in summary
     assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
     assert "## Without the kernel-time model" in summary
 
@@ -109,11 +109,12 @@ def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
 def test_kernel_time_model_moves_b200_toward_the_measurements(table):
     # The b200 without its timing block (MMA issue and DRAM only) over-predicts vLLM's FP8 GEMMs
     # of PR #18778 (its own tiles) by a median +56.7 % and gets 3 of the BF16 GEMMs within 15 %;
-    # with it, that median falls to +21.9 % and 7 BF16 GEMMs are within.
+    # with it (and the graph launch gap each timed call includes), that median falls to +8.6 %
+    # and 11 BF16 GEMMs are within.
     bare = gemm_validation.untimed().set_index("set")
     assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 3
     assert bare.loc["vllm_sm100_fp8", "median_error"] == "+56.7%"
-    assert table[table.set == "vllm_sm100_fp8"].error.median() == pytest.approx(0.219, abs=5e-3)
+    assert table[table.set == "vllm_sm100_fp8"].error.median() == pytest.approx(0.086, abs=5e-3)
     assert bare.loc["deepgemm_h800", "of"] == 28
 
 
@@ -121,7 +122,7 @@ def test_kernel_time_model_moves_b200_toward_the_measurements(table):
 def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     assert main(["reproduce", "gemm-validation", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
-    assert "Within 15%: 36 of 61" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "Within 15%: 45 of 61" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "predicted_mean_context" in summary
 
 
@@ -192,3 +193,34 @@ def test_pr18778s_dispatch_table_picks_the_tile_by_m():
     assert (fp8.tile(129).tile_m, fp8.tile(1024).tile_n) == (256, 128)  # the default
     later = sets["vllm_sm100_fp8_pr19566"]  # PR #19566 retuned M >= 128 only
     assert later.tile(64) == fp8.tile(64) and later.tile(128) is None  # its own tiles are not known
+
+
+def test_each_call_timed_per_launch_adds_the_designs_launch_gap(table):
+    # vLLM's figures are per call of a CUDA graph replay, the MAMF ones per stream launch between
+    # CUDA events, DeepGEMM's the profiler's kernel durations: only the first two wait between
+    # dependent launches, by the design's measured gap (0.65 us from a graph, 1.87 us from a stream).
+    sets = {s.name: s for s in gemm_validation.load_sets()}
+    assert (sets["deepgemm_h800"].launch, sets["vllm_sm100_bf16"].launch, sets["mamf_b200_fp8"].launch) == (
+        "profiler", "cuda_graph", "stream")
+    gaps = table.groupby("set").launch_gap_us.unique().map(tuple).to_dict()
+    assert gaps["deepgemm_h800"] == (0.0,) and gaps["vllm_sm100_fp8"] == pytest.approx((0.65,))
+    assert gaps["mamf_h100_bf16"] == pytest.approx((1.87,))
+    # The prediction is the GEMM's FLOPs over the kernel's time plus the gap, exactly.
+    s = sets["vllm_sm100_fp8"]
+    g = next(x for x in s.gemms if x.m == 1)
+    bare = gemm_validation.predict(replace(s, launch="profiler"), g)
+    kernel_s = g.flops / (bare["predicted_tflops"] * 1e12)
+    row = gemm_validation.predict(s, g)
+    assert row["predicted_tflops"] == pytest.approx(g.flops / (kernel_s + 0.65e-6) / 1e12, rel=1e-12)
+    assert row["error"] < bare["error"]
+
+
+def test_an_unknown_launch_is_one_clear_error(tmp_path):
+    from arch import ConfigError
+
+    bad = tmp_path / "sets.yaml"
+    bad.write_text("schema_version: 1\nsets:\n"
+                   "  - {name: x, design: b200, a_format: bf16, b_format: bf16, out_bits: 16, source: s,\n"
+                   "     launch: eager, gemms: [{table: t, groups: 1, m: 1, n: 8, k: 8, tflops: 1}]}\n")
+    with pytest.raises(ConfigError, match="launch: must be one of profiler, cuda_graph, stream, not 'eager'"):
+        gemm_validation.load_sets(bad)

@@ -173,11 +173,25 @@ def test_unknown_promotion_is_one_clear_error():
     ("launch_ns", 0, "launch_ns: must be positive, not 0"),
     ("l2_bytes_per_cycle", float("inf"), "l2_bytes_per_cycle: must be a finite number"),
     ("multicast", 0, "multicast: must be a positive integer, not 0"),
+    ("graph_launch_gap_ns", -1.0, "graph_launch_gap_ns: must be"),
     ("source", " ", "source: must cite where the figures come from"),
 ])
 def test_kernel_timing_validates(field, value, message):
     with pytest.raises(FieldError, match=message):
         replace(TIMING, **{field: value})
+
+
+def test_launch_gaps_are_measured_per_launch_kind():
+    # gpu-benches (H200): 1.30 us a kernel from a CUDA graph, 2.52 us from a stream, less the 650 ns
+    # the model counts for that trivial kernel itself (launch_ns and one L2 hit).
+    for acc in (H800, B200, load_accelerator("h200")):
+        timing = acc.unit.timing
+        assert timing.launch_gap_s("profiler") == 0.0
+        assert timing.launch_gap_s("cuda_graph") == pytest.approx(1.30e-6 - 650e-9)
+        assert timing.launch_gap_s("stream") == pytest.approx(2.52e-6 - 650e-9)
+    assert timing.launch_ns + timing.l2_latency_ns == 650
+    with pytest.raises(FieldError, match="launch: must be one of profiler, cuda_graph, stream, not 'eager'"):
+        TIMING.launch_gap_s("eager")
 
 
 def test_event_engine_keeps_launch_and_fill_of_kernel_timed_ops():
