@@ -1,8 +1,8 @@
 """GEMM throughput predicted by the GPU tensor-core model against published measurements.
 
 ``reproduce(out_dir)`` writes ``gemm_validation.csv`` (one row per measured GEMM: the
-measured and predicted TFLOPS, the relative error, the bound and the tiling the model
-chose), ``gemm_validation.png`` (predicted against measured) and
+measured and predicted TFLOPS, the relative error, the bound, the launch gap each timed call
+adds and the tiling the model chose), ``gemm_validation.png`` (predicted against measured) and
 ``gemm_validation_summary.md`` (the error table, the share within 15 %, and the GEMMs
 outside it by name, the sensitivity to the estimated timing figures, and the end-to-end
 prefill/decode comparison of :mod:`experiments.papers.serving_validation`, whose rows also go to
