@@ -5,7 +5,7 @@ from .fpga_lut import LUT_DESIGNS, FitReport, LutAccelerator, LutUnit, fit, load
 from .logic_pim import PIM_LOCATIONS, PimUnit
 from .mma_kinds import KIND_TABLES, KindTable, MmaKind, load_kinds
 from .systolic import DATAFLOWS, SystolicArray
-from .tensor_core import ACCUMULATORS, KernelTiming, MXTensorCore, SmTensorCore
+from .tensor_core import ACCUMULATORS, LAUNCHES, KernelTiming, MXTensorCore, SmTensorCore, check_launch
 from .vector import VectorUnit
 from .xpu import Link, Xpu
 
@@ -21,6 +21,8 @@ __all__ = [
     "BitSerialArray",
     "FitReport",
     "KernelTiming",
+    "LAUNCHES",
+    "check_launch",
     "KindTable",
     "Link",
     "LutAccelerator",

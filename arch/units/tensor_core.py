@@ -22,6 +22,11 @@ PROMOTIONS: tuple[str, ...] = ("cuda_cores", "in_mma")
 LAUNCHES: tuple[str, ...] = ("profiler", "cuda_graph", "stream")
 
 
+def check_launch(launch: str) -> None:
+    """FieldError unless ``launch`` is one of :data:`LAUNCHES`."""
+    check(launch in LAUNCHES, "launch", f"must be one of {', '.join(LAUNCHES)}, not {launch!r}")
+
+
 def _default_rates() -> dict[str, float]:
     # Relative to the 8-bit rate, as NVIDIA's Blackwell datasheet gives dense throughput:
     # FP4 twice FP8/FP6, FP16/BF16 half (B200: 9 / 4.5 / 2.25 PFLOPS dense, sparsity off).
@@ -146,7 +151,7 @@ class KernelTiming:
     def launch_gap_s(self, launch: str) -> float:
         """Seconds a call waits beyond its kernel's duration when launched the way ``launch``
         (one of :data:`LAUNCHES`) names: 0 for a profiler's kernel duration."""
-        check(launch in LAUNCHES, "launch", f"must be one of {', '.join(LAUNCHES)}, not {launch!r}")
+        check_launch(launch)
         gaps = {"profiler": 0.0, "cuda_graph": self.graph_launch_gap_ns, "stream": self.stream_launch_gap_ns}
         return gaps[launch] * 1e-9
 

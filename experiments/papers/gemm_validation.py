@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from arch import Accelerator, load_accelerator, unsupported  # noqa: E402
-from arch.config import check, from_dict, load_yaml  # noqa: E402
-from arch.units.tensor_core import LAUNCHES  # noqa: E402
+from arch.config import from_dict, load_yaml  # noqa: E402
+from arch.units import check_launch  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
@@ -79,7 +79,7 @@ class MeasurementSet:
     launch: str = "profiler"  # how the figures were timed: kernel durations, or per call (LAUNCHES)
 
     def __post_init__(self):
-        check(self.launch in LAUNCHES, "launch", f"must be one of {', '.join(LAUNCHES)}, not {self.launch!r}")
+        check_launch(self.launch)
 
     def tile(self, m: int) -> KernelTile | None:
         """The tile the measured library launches for a GEMM with this M (None: not known)."""

@@ -173,16 +173,24 @@ def test_decode_priced_per_step_equals_the_sum_of_whole_steps():
     assert sv.decode_s(replace(run, output_len=1)) == 0.0
 
 
-def test_an_unknown_serving_metric_is_one_clear_error(tmp_path):
+def _rejects(tmp_path, load, text: str, message: str) -> None:
+    """``load`` of a file holding ``text`` is one ConfigError matching ``message``."""
     from arch import ConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load(bad)
+
+
+def test_an_unknown_serving_metric_is_one_clear_error(tmp_path):
     from experiments.papers import serving_validation
 
-    bad = tmp_path / "runs.yaml"
-    bad.write_text("schema_version: 1\nruns:\n"
-                   "  - {name: x, design: h800, model: llama-2-7b, format: fp8_e4m3fn,\n"
-                   "     batch: 1, input_len: 8, output_len: 1, metric: joules, measured: 1, source: s}\n")
-    with pytest.raises(ConfigError, match="metric: must be one of first_token_ms, output_tokens_per_s"):
-        serving_validation.load_runs(bad)
+    _rejects(tmp_path, serving_validation.load_runs,
+             "schema_version: 1\nruns:\n"
+             "  - {name: x, design: h800, model: llama-2-7b, format: fp8_e4m3fn,\n"
+             "     batch: 1, input_len: 8, output_len: 1, metric: joules, measured: 1, source: s}\n",
+             "metric: must be one of first_token_ms, output_tokens_per_s")
 
 
 def test_pr18778s_dispatch_table_picks_the_tile_by_m():
@@ -216,11 +224,8 @@ def test_each_call_timed_per_launch_adds_the_designs_launch_gap(table):
 
 
 def test_an_unknown_launch_is_one_clear_error(tmp_path):
-    from arch import ConfigError
-
-    bad = tmp_path / "sets.yaml"
-    bad.write_text("schema_version: 1\nsets:\n"
-                   "  - {name: x, design: b200, a_format: bf16, b_format: bf16, out_bits: 16, source: s,\n"
-                   "     launch: eager, gemms: [{table: t, groups: 1, m: 1, n: 8, k: 8, tflops: 1}]}\n")
-    with pytest.raises(ConfigError, match="launch: must be one of profiler, cuda_graph, stream, not 'eager'"):
-        gemm_validation.load_sets(bad)
+    _rejects(tmp_path, gemm_validation.load_sets,
+             "schema_version: 1\nsets:\n"
+             "  - {name: x, design: b200, a_format: bf16, b_format: bf16, out_bits: 16, source: s,\n"
+             "     launch: eager, gemms: [{table: t, groups: 1, m: 1, n: 8, k: 8, tflops: 1}]}\n",
+             "launch: must be one of profiler, cuda_graph, stream, not 'eager'")
