@@ -215,24 +215,30 @@ _MECHANISMS = (
     "estimate. No figure is fitted to these measurements; the estimated ones are varied below.")
 
 _REMAINING = (
-    "What decides the GEMMs outside. On B200: (1) PR #19566's FP8 rows (`vllm_sm100_fp8_pr19566`). "
-    "Above M = 64 they run the fastest tiling, as that PR's retuned tiles are not in the stored "
-    "sources; at M <= 64 they run PR #18778's 64x64 tile, whose own N = 6144 rows are within 9 % "
-    "(and which PR #19566's N = 6144 table measures again within 1 %), yet the N = 4096 rows take 96 "
-    "% of their time with two thirds of the weight bytes (5.7 against 5.9 us at M = 1). Both run one "
-    "wave in which every busy SM streams the same 64 weight rows (64 SMs against 96), so their time "
-    "follows one SM's streaming rate: about 35 bytes a clock (262 KB per SM in about 4 us, after the "
-    "launch gap and the model's fixed time) gives both. The model lets an SM load at 61 bytes a clock "
-    "(its 1/148 share of 16.8 TB/s) and so times the N = 4096 kernel by its MMAs, in 13 % less time "
-    "than the N = 6144 one; no published per-SM streaming figure was found. "
-    "(2) M = 1024 (BF16 both tables, FP8 PR #18778): compute-bound over two or three waves; "
-    "cuBLAS's tile choice is not known and the model takes the fastest, and vLLM's FP8 kernels gain "
-    "less over BF16 than FP8's doubled MMA rate allows (1024x6144x4096: 23.3 us against 36.0 us). "
-    "The sustained rate itself holds: the `mamf_*` sets (cuBLAS at its best shape on H100, H200 and "
-    "B200) are all within 8 %. (3) PR #19566's BF16 row at M = 1 (2.7 TFLOPS, slower than its own M "
-    "= 16 row): cuBLAS runs another kernel there. On H800, DeepGEMM's masked grouped GEMMs, whose "
-    "measured throughput falls with the number of groups at equal FLOPs (the model's max of "
-    "compute and memory terms does not), and its K = 512 shapes.")
+    "What decides the GEMMs outside. On B200: (1) vLLM's CUTLASS FP8 kernel at M >= 1024 (11 rows, all "
+    "with PR #18778's 256x128x64 tile on a CTA pair): measured 2,077 to 2,545 TFLOPS, flat from M = "
+    "1024 to 16384 (46 to 57 % of the 4.5 PFLOPS dense peak), where the model gives 2,599 to 3,525 "
+    "(its sustained rate, 80 % of peak, AttAcc's derate, reached over many waves). The B200 does "
+    "sustain that rate: cuBLASLt's best FP8 shape (`mamf_b200_fp8`, 76 % of peak) is within 2 %. So "
+    "the shortfall belongs to that kernel configuration, whose 64-element K stage the model stages as "
+    "128 bytes; PR #19566's retuned configurations raised the same rows by up to 1.2x (its 'after' "
+    "column: 2,341 to 2,748), still below the model. The figure that decides it is the sustained MMA "
+    "rate of a given CUTLASS configuration, which no source gives. (2) cuBLAS BF16 at M >= 1024 (4 "
+    "rows): 1,363 to 1,513 TFLOPS (61 to 67 % of 2.25 PFLOPS) against 1,745 (78 %) for cuBLAS's best "
+    "BF16 shape on B200 (`mamf_b200_bf16`, within 1 %); cuBLAS's tile choice per shape is not known "
+    "and the model takes the fastest tiling at the sustained rate. (3) PR #19566's N = 4096 FP8 rows "
+    "at M <= 64 (3 rows), with PR #18778's 64x64 tile, whose N = 6144 rows are within 9 %: the "
+    "N = 4096 rows take 96 % of their time with two thirds of the weight bytes (5.7 against 5.9 us "
+    "at M = 1). Both run one wave in which every busy SM streams the same 64 weight rows (64 SMs "
+    "against 96), so their time follows one SM's streaming rate: about 35 bytes a clock (262 KB per "
+    "SM in about 4 us, after the launch gap and the model's fixed time) gives both. The model lets an "
+    "SM load at 61 bytes a clock (its 1/148 share of 16.8 TB/s) and so times the N = 4096 kernel by "
+    "its MMAs; no published per-SM streaming figure was found. (4) The N = 4096 FP8 row at M = 512 "
+    "(+21.7 %): one wave of 64 pair tiles, where the N = 6144 rows at M = 512 (two waves) are within "
+    "12 %. (5) PR #19566's BF16 row at M = 1 (2.7 TFLOPS, slower than its own M = 16 row): cuBLAS "
+    "runs another kernel there. On H800, DeepGEMM's masked grouped GEMMs, whose measured throughput "
+    "falls with the number of groups at equal FLOPs (the model's max of compute and memory terms "
+    "does not), and its K = 512 shapes.")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:
