@@ -28,12 +28,17 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
   operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
   pair's tile loads through both SMs of the pair);
+- **TMA issue**: an SM's TMA engine issues the K loop's loads one box row (at most a 128-byte
+  swizzle atom) per ``tma_row_ns``, however short the row, so a short K stage (a 64-byte FP8
+  row) loads half the bytes in the same time as a full one; a tile's K loop takes at least its
+  rows at that rate, split between the CTAs of a multicast cluster and the SMs of a pair;
 - **DRAM traffic** at the achievable bandwidth (the design's DRAM efficiency).
 
 ``total = launch + fill + max(SM time, DRAM time, L2 time)``, SM time being ``waves x (max(MMA +
-exposed promotion, operand load) + exposed epilogue)``. The tiling is the feasible candidate of
-:func:`sim.tensor_core.feasible_plans` with the least total time, as an autotuner would pick,
-unless the caller gives the tile a kernel library launches (:class:`sim.tensor_core.KernelTile`).
+exposed promotion, operand load at the SM's L2 share or its TMA issue rate) + exposed
+epilogue)``. The tiling is the feasible candidate of :func:`sim.tensor_core.feasible_plans` with
+the least total time, as an autotuner would pick, unless the caller gives the tile a kernel
+library launches (:class:`sim.tensor_core.KernelTile`).
 ``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
 launch and fill alone exceed it.
 """
@@ -50,6 +55,8 @@ from .mapping import ceil_div
 from .tensor_core import KernelTile, TilePlan, feasible_plans
 
 __all__ = ["KernelTime", "time_gemm"]
+
+_TMA_ATOM_BYTES = 128  # the widest TMA swizzle (128B): one box row of a stage is at most this long
 
 
 @dataclass(frozen=True)
@@ -95,22 +102,44 @@ def _operand_bits(plan: TilePlan, a_bits: float, b_bits: float) -> tuple[float, 
     return (b_bits, a_bits) if plan.swapped else (a_bits, b_bits)
 
 
-def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multicast: int) -> float:
-    """L2 bytes read for one tile's K loop, a multicast cluster sharing one operand side.
+def _shared_per_k(plan: TilePlan, rows: float, cols: float, multicast: int) -> float:
+    """Per element of K, what a tile loads of its M-side operand (``rows``) and its N-side
+    operand (``cols``), a multicast cluster sharing one side.
 
     A tile's rows of the M-side operand are also read by the other tiles of its grid row, its
     columns of the N-side operand by the other tiles of its grid column; a cluster of
-    ``multicast`` CTAs loads once what its tiles share, so a side can be shared only where the
-    grid has that many tiles needing it (a swap-AB decode GEMM has one tile column: its weights
-    are never shared). The cluster shares the side that saves more."""
-    rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
-    rows, cols = plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8
+    ``multicast`` CTAs loads once what its tiles share (each CTA issuing its slice), so a side
+    can be shared only where the grid has that many tiles needing it (a swap-AB decode GEMM has
+    one tile column: its weights are never shared). The cluster shares the side that saves more."""
     per_k = rows + cols
     if plan.grid[1] >= multicast:  # tiles along N read the same rows
         per_k = min(per_k, rows / multicast + cols)
     if plan.grid[0] >= multicast:  # tiles along M read the same columns
         per_k = min(per_k, rows + cols / multicast)
+    return per_k
+
+
+def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multicast: int) -> float:
+    """L2 bytes read for one tile's K loop (:func:`_shared_per_k`)."""
+    rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
+    per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8, multicast)
     return ceil_div(k, plan.tile_k) * plan.tile_k * per_k
+
+
+def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b_bits: float,
+                    multicast: int, clock_hz: float) -> float:
+    """Cycles one SM's TMA engine takes to issue a tile's K loop, one box row at a time.
+
+    Each stage loads ``tile_k`` elements of K for every row of the M-side operand and every
+    column of the N-side one, as box rows of at most one 128-byte swizzle atom (a longer K
+    stage takes several atoms per row); the engine issues one row per ``timing.tma_row_ns``
+    whatever its length, the slices of a multicast cluster split between its CTAs and a CTA
+    pair's between its two SMs. 0 where the design has no such figure."""
+    rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
+    atoms = [math.ceil(plan.tile_k * bits / 8 / _TMA_ATOM_BYTES) for bits in (rows_bits, cols_bits)]
+    per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1], multicast)
+    issued = ceil_div(k, plan.tile_k) * per_k / plan.cta_group
+    return issued * core.timing.tma_row_ns * 1e-9 * clock_hz
 
 
 def _promotes(core: SmTensorCore, promote_k: int | None, kind) -> bool:
@@ -176,7 +205,9 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     mma = plan.tile_cycles / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
-    stall = max(0.0, _load_cycles(tile_l2, core, plan) - mma - promotion)  # the K loop waits on its loads
+    load = max(_load_cycles(tile_l2, core, plan), _tma_row_cycles(plan, core, k, a_bits, b_bits, multicast,
+                                                                   clock_hz))
+    stall = max(0.0, load - mma - promotion)  # the K loop waits on its loads
     copies = _accumulator_copies(core, promote_k, kind)
     epilogue = _exposed_epilogue(plan, core, staging, round_trips, store, mma + stall + promotion, copies)
     l2_s = plan.tiles * tile_l2 / (t.l2_bytes_per_cycle * clock_hz)

@@ -78,14 +78,17 @@ class TilePlan:
 class KernelTile:
     """The tiling a kernel library launches instead of searching for one: the output tile
     (``tile_m`` on the MMA's M side, ``tile_n`` on its N side), the CTAs one MMA spans
-    (``cta_group`` 2: a CTA pair), whether the GEMM runs transposed, and the CTAs of its TMA
-    multicast cluster (None: the design's ``timing.multicast``)."""
+    (``cta_group`` 2: a CTA pair), whether the GEMM runs transposed, the CTAs of its TMA
+    multicast cluster (None: the design's ``timing.multicast``) and the elements of K one
+    pipeline stage loads (``tile_k``, CUTLASS's TileShape K; None: one 128-byte row of the
+    wider operand, as the search stages)."""
 
     tile_m: int
     tile_n: int
     cta_group: int = 1
     swapped: bool = False
     multicast: int | None = None
+    tile_k: int | None = None
 
     def admits(self, plan: TilePlan) -> bool:
         return (plan.tile_m, plan.tile_n, plan.cta_group, plan.swapped) == (
@@ -93,7 +96,8 @@ class KernelTile:
 
     @property
     def label(self) -> str:
-        return f"{self.tile_m}x{self.tile_n} ({self.cta_group} CTA{'s' if self.cta_group > 1 else ''})"
+        k = "" if self.tile_k is None else f"x{self.tile_k}"
+        return f"{self.tile_m}x{self.tile_n}{k} ({self.cta_group} CTA{'s' if self.cta_group > 1 else ''})"
 
 
 def element_bits(name: str) -> int:
@@ -129,6 +133,8 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
     tile_cycles = math.ceil(max(rows, kind.full_rate_m) * tile_n * k_padded / kind.macs_per_sm_cycle)
     grid = (ceil_div(m, tile_m), ceil_div(n, tile_n))
     tiles, slots = grid[0] * grid[1] * batch, core.sms // group
+    if slots == 0:  # a CTA pair needs two SMs
+        return None
     waves = ceil_div(tiles, slots)
     compute = math.ceil(waves * tile_cycles / core.compute_efficiency)
     peak = core.sms * kind.macs_per_sm_cycle * compute
@@ -143,7 +149,10 @@ def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_
     """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`), or only the ``tile`` a
     kernel library fixes; ValueError if none."""
     kind = core.kind(a_format, b_format)
-    tile_k = _tile_k(kind, a_format, b_format)
+    tile_k = _tile_k(kind, a_format, b_format) if tile is None or tile.tile_k is None else tile.tile_k
+    if tile_k % kind.mma_k:
+        raise ValueError(f"the kernel's K stage of {tile_k} elements is not a whole number of "
+                         f"{kind.name} MMAs (K = {kind.mma_k})")
     orientations = [(m, n, a_bits, b_bits, False)] + ([(n, m, b_bits, a_bits, True)] if core.swap_ab else [])
     plans = [p for rows, cols, rb, cb, swap in orientations for g, tm, tn in _candidates(kind)
              if (p := _plan(rows, cols, k, core, kind, g, tm, tn, tile_k, rb, cb, swap, batch)) is not None]

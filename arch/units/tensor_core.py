@@ -131,7 +131,9 @@ class KernelTiming:
     ``graph_launch_gap_ns`` and ``stream_launch_gap_ns``: what a kernel launched right after
     another in the same stream (replayed from a CUDA graph, or launched into the stream) waits
     between the two, beyond the kernel's own duration as a GPU-side profiler times it (0: not
-    known). Each figure's source is in the design file.
+    known). ``tma_row_ns``: the time one SM's TMA engine takes per box row it issues (a row of
+    one operand tile for one pipeline stage, at most a 128-byte swizzle atom), whatever the
+    row's length (0: not measured, no such limit). Each figure's source is in the design file.
     """
 
     launch_ns: float
@@ -147,6 +149,7 @@ class KernelTiming:
     multicast_min_m: int = 1
     graph_launch_gap_ns: float = 0.0
     stream_launch_gap_ns: float = 0.0
+    tma_row_ns: float = 0.0
 
     def launch_gap_s(self, launch: str) -> float:
         """Seconds a call waits beyond its kernel's duration when launched the way ``launch``
@@ -160,7 +163,7 @@ class KernelTiming:
               f"must be one of {', '.join(PROMOTIONS)}, not {self.promotion!r}")
         for name in ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycle"):
             finite_positive(getattr(self, name), name, 1e9)
-        for name in ("graph_launch_gap_ns", "stream_launch_gap_ns"):
+        for name in ("graph_launch_gap_ns", "stream_launch_gap_ns", "tma_row_ns"):
             finite_non_negative(getattr(self, name), name, 1e9)
         for name in ("smem_bytes_per_cycle", "fma_lanes_per_sm", "multicast", "multicast_min_m"):
             positive_int(getattr(self, name), name, 1 << 16)

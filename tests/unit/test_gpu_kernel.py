@@ -174,6 +174,7 @@ def test_unknown_promotion_is_one_clear_error():
     ("l2_bytes_per_cycle", float("inf"), "l2_bytes_per_cycle: must be a finite number"),
     ("multicast", 0, "multicast: must be a positive integer, not 0"),
     ("graph_launch_gap_ns", -1.0, "graph_launch_gap_ns: must be"),
+    ("tma_row_ns", -0.5, "tma_row_ns: must be"),
     ("source", " ", "source: must cite where the figures come from"),
 ])
 def test_kernel_timing_validates(field, value, message):
@@ -266,3 +267,59 @@ def test_a_kernel_librarys_tile_replaces_the_search():
                                        / (B200.unit.timing.l2_bytes_per_cycle * B200.clock_hz))
     with pytest.raises(ValueError, match="tile 96x64 \\(1 CTA\\) is not a feasible tiling"):
         _b200(256, 6144, 4096, tile=KernelTile(96, 64))
+
+
+def _one_sm_tflops(tile_m, tile_n, tile_k, **figures):
+    """One CUTLASS 1-SM tile alone on one SM of the b200, K = 131072 (the mainloop sweep's setup)."""
+    from sim import KernelTile
+
+    core = replace(B200.unit, sms=1, timing=replace(B200.unit.timing, **figures))
+    tile = KernelTile(tile_m, tile_n, multicast=1, tile_k=tile_k)
+    t = time_gemm(tile_m, tile_n, 131072, core, "fp8_e4m3fn", "fp8_e4m3fn", 8, 8, 16, B200.clock_hz,
+                  lambda plan: 0.0, tile=tile)
+    return 2 * tile_m * tile_n * 131072 / t.total_s / 1e12, t
+
+
+def test_tma_issue_reproduces_the_single_sm_mainloop_sweep():
+    # lookup1980/microbench-blackwell cutlass_gemm_mainloop/results.csv (B200, one CTA on one SM,
+    # K = 131072, FP8): the throughput follows the box rows a stage issues, not its bytes, until
+    # the MMAs take over; 128x128 at 5.27, 10.42 and 19.83 TFLOPS with K stages of 32, 64 and 128.
+    measured = {(128, 128, 32): 5.27, (128, 128, 64): 10.42, (128, 128, 128): 19.83,
+                (64, 64, 64): 5.13, (128, 256, 64): 13.92, (128, 64, 128): 13.14}
+    for (tile_m, tile_n, tile_k), tflops in measured.items():
+        assert _one_sm_tflops(tile_m, tile_n, tile_k)[0] == pytest.approx(tflops, rel=0.08)
+    # Without the TMA figure a short K stage would cost nothing: 128x128 at any K stage runs at
+    # the sustained MMA rate (80 % of 16,384 FP8 FLOPs a clock at 1.856 GHz).
+    free = [_one_sm_tflops(128, 128, k, tma_row_ns=0.0)[0] for k in (32, 64, 128)]
+    assert free == pytest.approx([0.8 * 16384 * 1.856e9 / 1e12] * 3, rel=0.01)
+
+
+def test_tma_issue_time_is_rows_times_the_row_time():
+    tflops, t = _one_sm_tflops(128, 128, 64)
+    stages = 131072 // 64
+    rows = stages * (128 + 128)  # 64-byte rows: one swizzle atom each
+    assert t.mma_s == pytest.approx(rows * 0.78e-9, rel=1e-3)  # the K loop waits on the TMA
+    _, long_rows = _one_sm_tflops(128, 128, 256)  # 256-byte rows take two atoms each
+    assert long_rows.mma_s == pytest.approx(131072 // 256 * 2 * 256 * 0.78e-9, rel=1e-3)
+
+
+def test_a_multicast_cluster_and_a_cta_pair_split_the_rows_they_issue():
+    from sim import KernelTile
+
+    def issue_s(multicast):
+        core = replace(B200.unit, timing=replace(B200.unit.timing, tma_row_ns=10.0))  # rows dominate
+        tile = KernelTile(256, 128, cta_group=2, multicast=multicast, tile_k=64)
+        return time_gemm(4096, 4096, 4096, core, "fp8_e4m3fn", "fp8_e4m3fn", 8, 8, 16, B200.clock_hz,
+                         lambda plan: 0.0, tile=tile)
+
+    one, two = issue_s(1), issue_s(2)
+    per_sm = lambda rows: 4096 // 64 * rows * 10e-9 * one.plan.waves  # noqa: E731
+    assert one.mma_s == pytest.approx(per_sm((256 + 128) / 2), rel=1e-6)  # the pair halves every row
+    assert two.mma_s == pytest.approx(per_sm((256 / 2 + 128) / 2), rel=1e-6)  # A's rows shared by two
+
+
+def test_a_kernel_stage_must_hold_whole_mmas():
+    from sim import KernelTile
+
+    with pytest.raises(ValueError, match="K stage of 48 elements is not a whole number of f8f6f4 MMAs"):
+        _b200(256, 6144, 4096, tile=KernelTile(256, 128, cta_group=2, tile_k=48))
