@@ -43,9 +43,9 @@ def test_error_is_predicted_over_measured(table):
 
 
 def test_count_within_tolerance_and_pinned_shapes(table):
-    # 56 of 75 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
+    # 55 of 75 within 15 % (the issue's goal of 80 % is not met; the summary names the rest).
     assert table.groupby("set").within.sum().to_dict() == {
-        "deepgemm_h800": 23, "vllm_sm100_bf16": 11, "vllm_sm100_fp8": 17,
+        "deepgemm_h800": 23, "vllm_sm100_bf16": 10, "vllm_sm100_fp8": 17,
         "mamf_h100_bf16": 1, "mamf_h100_fp8": 1, "mamf_h200_fp8": 1, "mamf_b200_bf16": 1, "mamf_b200_fp8": 1}
     row = table.set_index(["table", "groups", "m", "n", "k"])
     big = row.loc[("normal", 1, 4096, 7168, 16384)]  # compute-bound, 128x128 tiles, 14 waves
@@ -63,14 +63,14 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     # f16 kind, 2-SM tiles, the batch on the MMA's N
     bf16 = b200.loc[("vllm_sm100_bf16", "vllm#18778", 128, 6144)]
     assert bf16.within and "f16 2sm swap-AB" in bf16.mapping
-    assert bf16.predicted_tflops == pytest.approx(675.49, abs=0.05)  # with the 0.65 us graph launch gap
+    assert bf16.predicted_tflops == pytest.approx(712.36, abs=0.05)  # with the 0.65 us graph launch gap
     # f8f6f4, per-tensor scales; vLLM's 256x128 pair tile
     fp8 = b200.loc[("vllm_sm100_fp8", "vllm#18778", 256, 6144)]
     assert fp8.predicted_tflops == pytest.approx(1502.12, abs=0.05) and "promotion 0.00" in fp8.mapping
     assert "2sm 256x128x64" in fp8.mapping  # its 64-element K stage: 64-byte TMA rows
-    # weight streaming at 85 % of 8 TB/s, vLLM's 64x64
+    # weight streaming at the measured 7.26 TB/s, vLLM's 64x64
     skinny = b200.loc[("vllm_sm100_fp8", "vllm#18778", 16, 6144)]
-    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.0700, abs=5e-4)
+    assert skinny.bound == "hbm" and skinny.error == pytest.approx(0.1183, abs=5e-4)
     assert "1sm 64x64x256" in skinny.mapping
     # PR #19566's run before its retuning still ran PR #18778's tiles, N = 4096 as N = 6144.
     before = b200.loc[("vllm_sm100_fp8", "vllm#19566-before", 256, 4096)]
@@ -107,7 +107,7 @@ def test_predictions_match_checked_in_numbers(table):
 
 def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
     summary = gemm_validation._summary(table, gemm_validation.sensitivity(factors=(2.0,)))
-    assert "Within 15%: 56 of 75" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "Within 15%: 55 of 75" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "- `vllm_sm100_fp8`: 17 of 26 within" in summary and "vllm#19566-before" in summary
     assert "## Sensitivity to the estimated figures" in summary and "l2_bytes_per_cycle" in summary
     assert "## Without the kernel-time model" in summary
@@ -115,13 +115,13 @@ def test_summary_names_the_count_per_set_and_the_gemms_outside(table):
 
 def test_kernel_time_model_moves_b200_toward_the_measurements(table):
     # The b200 without its timing block (MMA issue and DRAM only) over-predicts vLLM's FP8 GEMMs
-    # (PR #18778's tiles) by a median +47.9 % with none within 15 %, and gets 3 of the BF16 GEMMs
+    # (PR #18778's tiles) by a median +47.9 % with none within 15 %, and gets 1 of the BF16 GEMMs
     # within; with it (and the graph launch gap each timed call includes), the FP8 median falls to
-    # +9.0 % with 17 within (the large-M rows stay out), and 11 BF16 GEMMs are within.
+    # +10.5 % with 17 within (the large-M rows stay out), and 10 BF16 GEMMs are within.
     bare = gemm_validation.untimed().set_index("set")
-    assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 3
+    assert bare.loc["vllm_sm100_fp8", "within"] == 0 and bare.loc["vllm_sm100_bf16", "within"] == 1
     assert bare.loc["vllm_sm100_fp8", "median_error"] == "+47.9%"
-    assert table[table.set == "vllm_sm100_fp8"].error.median() == pytest.approx(0.090, abs=5e-3)
+    assert table[table.set == "vllm_sm100_fp8"].error.median() == pytest.approx(0.105, abs=5e-3)
     assert bare.loc["deepgemm_h800", "of"] == 28
 
 
@@ -129,7 +129,7 @@ def test_kernel_time_model_moves_b200_toward_the_measurements(table):
 def test_reproduce_target_writes_the_error_table(tmp_path, capsys):
     assert main(["reproduce", "gemm-validation", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "gemm_validation_summary.md").read_text()
-    assert "Within 15%: 56 of 75" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
+    assert "Within 15%: 55 of 75" in summary and "## Outside 15%" in summary and "64x2112x7168" in summary
     assert "predicted_mean_context" in summary
 
 
