@@ -28,6 +28,9 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
   operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
   pair's tile loads through both SMs of the pair);
+- **MMA operand reads**: an MMA reads A and B from shared memory at ``smem_bytes_per_cycle``,
+  so one with a narrow N waits on its operands (at 128 bytes a clock a 1-SM M = 128 MMA keeps
+  full rate from N = 128 up);
 - **TMA issue**: an SM's TMA engine issues the K loop's loads one box row (at most a 128-byte
   swizzle atom) per ``tma_row_ns``, however short the row, so a short K stage (a 64-byte FP8
   row) loads half the bytes in the same time as a full one; a tile's K loop takes at least its
@@ -164,6 +167,17 @@ def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int
     return promotions * rows * plan.tile_n / core.timing.fma_lanes_per_sm
 
 
+def _operand_cycles(plan: TilePlan, kind, core: SmTensorCore, k: int, a_bits: float, b_bits: float) -> float:
+    """Cycles a tile's MMAs take at least to read their operands from one SM's shared memory.
+
+    Each MMA reads its ``mma_k`` elements of K for the SM's rows of A and of B (a CTA pair holds
+    half of each) at ``timing.smem_bytes_per_cycle``: an MMA with a narrow N reads more bytes
+    per MAC than the datapath can multiply."""
+    rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
+    per_mma = (plan.tile_m * rows_bits + plan.tile_n * cols_bits) / 8 * kind.mma_k / plan.cta_group
+    return ceil_div(k, plan.tile_k) * plan.tile_k / kind.mma_k * per_mma / core.timing.smem_bytes_per_cycle
+
+
 def _load_cycles(tile_l2_bytes: float, core: SmTensorCore, plan: TilePlan) -> float:
     """Cycles a tile's L2 reads take at the ``1 / sms`` share of the L2 bandwidth of each of its SMs."""
     return tile_l2_bytes / (plan.cta_group * core.timing.l2_bytes_per_cycle / core.sms)
@@ -202,7 +216,8 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
     staging = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle
     store = _wave_store_cycles(plan, out_bits, clock_hz, store_bytes_per_s)
-    mma = plan.tile_cycles / core.compute_efficiency
+    issue = max(plan.tile_cycles, _operand_cycles(plan, kind, core, k, a_bits, b_bits))
+    mma = issue / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
     load = max(_load_cycles(tile_l2, core, plan), _tma_row_cycles(plan, core, k, a_bits, b_bits, multicast,

@@ -4,8 +4,8 @@
     >>> b200 = SmTensorCore(sms=148, kinds="sm100_tcgen05", smem_bytes_per_sm=232448,
     ...                     accumulator_bytes_per_sm=262144, swap_ab=False)
     >>> plan = plan_gemm(16, 8192, 8192, b200, "mxfp8_e4m3", "mxfp4", 8.25, 4.25)
-    >>> plan.kind, plan.tile_m, plan.waves, round(plan.utilization, 3)  # 16 of 128 rows, 128 of 148 SMs
-    ('mxf8f6f4', 128, 1, 0.108)
+    >>> plan.kind, plan.tile_m, plan.cta_group, round(plan.utilization, 3)  # 16 of 128 rows, on CTA pairs
+    ('mxf8f6f4', 128, 2, 0.124)
 
 The operand pair picks the instruction kind (:meth:`arch.units.SmTensorCore.kind`). The
 output ``M x N`` is cut into tiles of ``tile_m x tile_n``; ``tile_m`` is an MMA M of the
@@ -15,13 +15,13 @@ N step. A tile is feasible when at least two stages of its operands (``tile_k`` 
 K per stage: one 128-byte row of the wider operand, a whole number of MMA Ks) fit in the
 SM's shared memory, and its FP32 accumulator fits the accumulator storage (tensor memory
 on Blackwell, registers on Hopper). Tiles go to SMs (or pairs) in waves: ``waves =
-ceil(tiles / slots)``. One tile takes ``max(rows per SM, full_rate_m) x tile_n x K_padded /
-rate`` cycles: an MMA with fewer rows than the datapath's full-rate M still takes the full
-time (``full_rate_m``). Where the core allows it (``swap_ab``), the GEMM may also run
-transposed, ``out^T = B^T A^T``, so that a skinny M (a decode batch) sits on the MMA's N
-side and the weights' N on its M side, as CUTLASS and TensorRT-LLM do for small M. Among
-feasible tiles the fewest compute cycles win (ties: the larger tile, which moves fewer
-bytes; then the untransposed one).
+ceil(tiles / slots)``. One tile takes ``max(tile_m, full_rate_m) x tile_n x K_padded / (rate x
+CTAs)`` cycles: an MMA with fewer rows than the datapath's full-rate M still takes the full
+time (``full_rate_m``), a CTA pair's M counting whole. Where the core allows it
+(``swap_ab``), the GEMM may also run transposed, ``out^T = B^T A^T``, so that a skinny M (a
+decode batch) sits on the MMA's N side and the weights' N on its M side, as CUTLASS and
+TensorRT-LLM do for small M. Among feasible tiles the fewest compute cycles win (ties: the
+larger tile, which moves fewer bytes; then the untransposed one).
 """
 
 from __future__ import annotations
@@ -130,7 +130,10 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
     if stages < 2 or rows * tile_n * _ACC_BYTES > core.accumulator_bytes_per_sm:
         return None
     k_padded = ceil_div(k, tile_k) * tile_k
-    tile_cycles = math.ceil(max(rows, kind.full_rate_m) * tile_n * k_padded / kind.macs_per_sm_cycle)
+    # An MMA narrower than the datapath's full-rate M takes the full-M time; a pair's M counts
+    # whole (a 2-SM M = 128 MMA, 64 rows per SM, runs at the full rate of both SMs).
+    macs_per_cycle = kind.macs_per_sm_cycle * group
+    tile_cycles = math.ceil(max(tile_m, kind.full_rate_m) * tile_n * k_padded / macs_per_cycle)
     grid = (ceil_div(m, tile_m), ceil_div(n, tile_n))
     tiles, slots = grid[0] * grid[1] * batch, core.sms // group
     if slots == 0:  # a CTA pair needs two SMs
