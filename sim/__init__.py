@@ -14,11 +14,12 @@ from .pim import System, place_op, simulate_workload_pim
 from .result import OpResult, WorkloadResult
 from .run import simulate
 from .serving import ServingConfig, ServingResult, load_trace, poisson_requests, simulate_serving
-from .tensor_core import KernelTile
+from .tensor_core import KernelTile, TileSpace
 
 __all__ = [
     "EndToEnd",
     "KernelTile",
+    "TileSpace",
     "OpResult",
     "ServingConfig",
     "ServingResult",

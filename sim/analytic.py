@@ -25,7 +25,7 @@ from .geometry import Geometry, geometry
 from .gpu_kernel import time_gemm
 from .mapping import ceil_div, compute_cycles
 from .result import OpResult, WorkloadResult
-from .tensor_core import KernelTile, TilePlan, plan_gemm
+from .tensor_core import TilePlan, Tiling, plan_gemm
 from .traffic import Traffic, gemm_traffic
 from .vector import simulate_vector_op
 
@@ -134,7 +134,7 @@ def simulate_gemm(m: int, n: int, k: int, target, *, a_bits: float = 16, b_bits:
                   repeats: float = 1.0, a_format: str | None = None, a_dram_fraction: float = 1.0,
                   out_dram_fraction: float = 1.0, concurrent: float = 1.0,
                   quantize_a: bool = True, promote_k: int | None = None,
-                  tile: KernelTile | None = None) -> OpResult:
+                  tile: Tiling | None = None) -> OpResult:
     """``out[m, n] = A[m, k] @ B[k, n]`` on a unit or an accelerator, run ``repeats`` times.
 
     ``a_format`` is the A operand's format where the unit's rate depends on the pair (MX and

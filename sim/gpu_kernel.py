@@ -41,7 +41,8 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
 exposed promotion, operand load at the SM's L2 share or its TMA issue rate) + exposed
 epilogue)``. The tiling is the feasible candidate of :func:`sim.tensor_core.feasible_plans` with
 the least total time, as an autotuner would pick, unless the caller gives the tile a kernel
-library launches (:class:`sim.tensor_core.KernelTile`).
+library launches (:class:`sim.tensor_core.KernelTile`) or the shapes it can launch
+(:class:`sim.tensor_core.TileSpace`).
 ``bound`` names the largest term: ``compute`` (SM time), ``hbm``, ``l2``, or ``latency`` where
 launch and fill alone exceed it.
 """
@@ -55,7 +56,7 @@ from dataclasses import dataclass
 from arch.units import KernelTiming, SmTensorCore
 
 from .mapping import ceil_div
-from .tensor_core import KernelTile, TilePlan, feasible_plans
+from .tensor_core import TilePlan, Tiling, feasible_plans
 
 __all__ = ["KernelTime", "time_gemm"]
 
@@ -231,7 +232,7 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
                       promotion * waves_s, epilogue * waves_s, dram_s, l2_s)
 
 
-def _cluster(t: KernelTiming, m: int, tile: KernelTile | None) -> int:
+def _cluster(t: KernelTiming, m: int, tile: Tiling | None) -> int:
     """CTAs of the kernel's TMA multicast cluster: the library's own where it fixes the tile, else
     the design's, from ``multicast_min_m`` rows of the GEMM on (a single CTA below)."""
     if tile is not None and tile.multicast is not None:
@@ -248,7 +249,7 @@ def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, 
 def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str, a_bits: float,
               b_bits: float, out_bits: float, clock_hz: float, dram_seconds: Callable[[TilePlan], float],
               batch: int = 1, promote_k: int | None = None, store_bytes_per_s: float = math.inf,
-              tile: KernelTile | None = None) -> KernelTime:
+              tile: Tiling | None = None) -> KernelTime:
     """The fastest tiling of ``batch`` GEMMs ``out[m, n] = A[m, k] @ B[k, n]`` by whole-kernel time.
 
     ``dram_seconds(plan)`` is the DRAM time of a tiling at the achievable bandwidth, a function
@@ -256,7 +257,8 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     ``promote_k``: K elements between CUDA-core promotions where the operands carry block
     scales the MMA kind does not apply (None: none); ``store_bytes_per_s``: the achievable DRAM
     bandwidth the output stores of a wave share (infinite: stores cost only their round trip);
-    ``tile``: the tiling and multicast cluster a kernel library launches (None: the fastest
+    ``tile``: the tiling and multicast cluster a kernel library launches, or the tile shapes it
+    can launch (:class:`sim.tensor_core.TileSpace`: the fastest of them; None: the fastest
     tiling, the design's cluster). ValueError if the core has no timing.
     """
     if core.timing is None:

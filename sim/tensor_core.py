@@ -35,7 +35,7 @@ from numerics import FORMATS, get_format, get_scheme
 
 from .mapping import ceil_div
 
-__all__ = ["KernelTile", "TilePlan", "element_bits", "feasible_plans", "plan_gemm"]
+__all__ = ["KernelTile", "TilePlan", "TileSpace", "Tiling", "element_bits", "feasible_plans", "plan_gemm"]
 
 _STAGE_ROW_BITS = 1024  # one 128-byte swizzled row per operand per stage (TMA 128B swizzle)
 _ACC_BYTES = 4  # FP32 accumulators
@@ -100,6 +100,32 @@ class KernelTile:
         return f"{self.tile_m}x{self.tile_n}{k} ({self.cta_group} CTA{'s' if self.cta_group > 1 else ''})"
 
 
+@dataclass(frozen=True)
+class TileSpace:
+    """The tiles a kernel library can launch, among which the model takes the fastest: output
+    tiles whose MMA-side M is one of ``tile_m`` and N one of ``tile_n``, on one CTA or a pair as
+    ``cta_group`` lists, transposed only where ``swapped`` allows. The cluster (``multicast``)
+    and K stage (``tile_k``) are the design's and the search's, as for a free search."""
+
+    tile_m: tuple[int, ...]
+    tile_n: tuple[int, ...]
+    cta_group: tuple[int, ...] = (1,)
+    swapped: bool = False
+    multicast: int | None = None
+    tile_k: int | None = None
+
+    def admits(self, plan: TilePlan) -> bool:
+        return (plan.tile_m in self.tile_m and plan.tile_n in self.tile_n and plan.cta_group in self.cta_group
+                and (self.swapped or not plan.swapped))
+
+    @property
+    def label(self) -> str:
+        return f"M in {list(self.tile_m)}, N in {list(self.tile_n)}"
+
+
+Tiling = KernelTile | TileSpace
+
+
 def element_bits(name: str) -> int:
     """Bits of one stored element of a format or block scheme (scales excluded)."""
     return get_format(name).bits if name in FORMATS else get_scheme(name).element.bits
@@ -148,9 +174,9 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
 
 def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
                    a_bits: float, b_bits: float, batch: int = 1,
-                   tile: KernelTile | None = None) -> list[TilePlan]:
-    """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`), or only the ``tile`` a
-    kernel library fixes; ValueError if none."""
+                   tile: Tiling | None = None) -> list[TilePlan]:
+    """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`), or only those the
+    ``tile`` a kernel library fixes (or its tile space) admits; ValueError if none."""
     kind = core.kind(a_format, b_format)
     tile_k = _tile_k(kind, a_format, b_format) if tile is None or tile.tile_k is None else tile.tile_k
     if tile_k % kind.mma_k:
@@ -163,7 +189,7 @@ def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_
         plans = [p for p in plans if tile.admits(p)]
         if not plans:
             raise ValueError(f"the kernel's {kind.name} tile {tile.label} is not a feasible tiling "
-                             "of this core")
+                             "of this core")  # a tile space names its shapes in the label
     if not plans:
         raise ValueError(f"no {kind.name} tile fits {core.smem_bytes_per_sm} B of shared memory "
                          f"and {core.accumulator_bytes_per_sm} B of accumulator storage per SM")
@@ -171,7 +197,7 @@ def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_
 
 
 def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
-              a_bits: float, b_bits: float, batch: int = 1, tile: KernelTile | None = None) -> TilePlan:
+              a_bits: float, b_bits: float, batch: int = 1, tile: Tiling | None = None) -> TilePlan:
     """The fastest feasible tiling of ``batch`` independent ``out[m, n] = A[m, k] @ B[k, n]``.
 
     The GEMMs of a batch (attention heads, active experts) share the SMs: their tiles are
@@ -180,7 +206,8 @@ def plan_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     shared-memory stages). ValueError when the pair has no kind or no tile fits. Fastest
     here means the fewest MMA cycles; :func:`sim.gpu_kernel.time_gemm` ranks the same
     candidates by whole-kernel time where the core declares its kernel timing. ``tile``: the
-    tiling a kernel library launches (:class:`KernelTile`; None: the fastest).
+    tiling a kernel library launches (:class:`KernelTile`), or the shapes it can launch
+    (:class:`TileSpace`; None: every shape of the kind).
     """
     plans = feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile)
     return min(plans, key=lambda p: (p.compute_cycles, -p.tile_m * p.tile_n, p.swapped, p.cta_group))

@@ -32,7 +32,7 @@ from arch.units import check_launch  # noqa: E402
 from arch.workloads import format_bits  # noqa: E402
 from experiments.papers import serving_validation  # noqa: E402
 from experiments.plots import save_png  # noqa: E402
-from sim import KernelTile, simulate_gemm  # noqa: E402
+from sim import KernelTile, TileSpace, simulate_gemm  # noqa: E402
 
 MEASUREMENTS = Path(__file__).parent / "data" / "gemm_measurements.yaml"
 TOLERANCE = 0.15
@@ -77,13 +77,15 @@ class MeasurementSet:
     promote_k: int | None = None  # K between the kernel's CUDA-core promotions (None: none)
     dispatch: tuple[DispatchRule, ...] = ()  # the library's tiles by M, in order (empty: the fastest)
     launch: str = "profiler"  # how the figures were timed: kernel durations, or per call (LAUNCHES)
+    tiles: TileSpace | None = None  # the shapes the library can launch, where no dispatch rule fixes one
 
     def __post_init__(self):
         check_launch(self.launch)
 
-    def tile(self, m: int) -> KernelTile | None:
-        """The tile the measured library launches for a GEMM with this M (None: not known)."""
-        return next((r.tile for r in self.dispatch if r.m_max is None or m <= r.m_max), None)
+    def tile(self, m: int) -> KernelTile | TileSpace | None:
+        """The tile the measured library launches for a GEMM with this M, else the shapes it can
+        launch (None: neither is known, every shape of the MMA kind)."""
+        return next((r.tile for r in self.dispatch if r.m_max is None or m <= r.m_max), self.tiles)
 
 
 @dataclass(frozen=True)

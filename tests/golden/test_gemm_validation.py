@@ -56,8 +56,9 @@ def test_count_within_tolerance_and_pinned_shapes(table):
     assert stream.bound == "hbm" and stream.predicted_tflops == pytest.approx(349.14, abs=0.05)
     masked = row.loc[("masked", 1, 1024, 7168, 2048)]  # the model's worst over-prediction class
     assert not masked.within and masked.error == pytest.approx(0.1909, abs=5e-4)
-    skinny_h800 = row.loc[("normal", 1, 64, 2112, 7168)]  # no multicast below M = 512 (DeepGEMM)
-    assert skinny_h800.within and skinny_h800.error == pytest.approx(-0.0139, abs=5e-4)
+    skinny_h800 = row.loc[("normal", 1, 64, 2112, 7168)]  # no multicast below M = 512, no swap (DeepGEMM)
+    assert skinny_h800.within and skinny_h800.error == pytest.approx(-0.0292, abs=5e-4)
+    assert "1sm 64x16x128" in skinny_h800.mapping
     assert set(table.bound) <= {"compute", "hbm", "l2", "latency"}
     b200 = table[table.set != "deepgemm_h800"].set_index(["set", "table", "m", "n"])
     # f16 kind, the 128 tokens in one CTA pair's M = 128 MMA (full rate on both SMs)
@@ -236,3 +237,15 @@ def test_an_unknown_launch_is_one_clear_error(tmp_path):
              "  - {name: x, design: b200, a_format: bf16, b_format: bf16, out_bits: 16, source: s,\n"
              "     launch: eager, gemms: [{table: t, groups: 1, m: 1, n: 8, k: 8, tflops: 1}]}\n",
              "launch: must be one of profiler, cuda_graph, stream, not 'eager'")
+
+
+def test_deepgemm_rows_run_only_tiles_the_library_can_launch(table):
+    # DeepGEMM at 989c9e3 launches BLOCK_N 16..128 in steps of 8, 144 or 160, and never swaps A
+    # and B; the model's free search would also take 256-wide and transposed tiles.
+    sets = {s.name: s for s in gemm_validation.load_sets()}
+    assert sets["deepgemm_h800"].tile(4096).tile_n == (*range(16, 129, 8), 144, 160)
+    deepgemm = table[table.set == "deepgemm_h800"]
+    assert not deepgemm.mapping.str.contains("swap-AB").any()
+    shapes = deepgemm.mapping.str.extract(r"1sm (\d+)x(\d+)x").astype(int)
+    assert set(shapes[0]) <= {64, 128} and set(shapes[1]) <= set(sets["deepgemm_h800"].tiles.tile_n)
+    assert sets["vllm_sm100_bf16"].tile(64) is None  # cuBLAS: every shape of the kind

@@ -347,3 +347,15 @@ def test_mma_issue_matches_the_measured_umma_throughput():
                 (256, 96, 2): 49.70, (256, 128, 2): 64.37}
     for (tile_m, tile_n, group), cycles in measured.items():
         assert _mma_cycles(tile_m, tile_n, group) == pytest.approx(cycles, rel=0.08), (tile_m, tile_n, group)
+
+
+def test_a_tile_space_keeps_the_fastest_of_the_librarys_shapes():
+    from sim import TileSpace
+
+    free = _b200(16, 6144, 4096)
+    space = TileSpace(tile_m=(128,), tile_n=(64, 128), cta_group=(1, 2))
+    kept = _b200(16, 6144, 4096, tile=space)
+    assert space.admits(kept.plan) and not kept.plan.swapped and kept.total_s >= free.total_s
+    assert free.plan.swapped  # the free search transposes this skinny GEMM; the space does not allow it
+    with pytest.raises(ValueError, match=r"tile M in \[96\], N in \[64\] is not a feasible tiling"):
+        _b200(16, 6144, 4096, tile=TileSpace(tile_m=(96,), tile_n=(64,)))
