@@ -106,6 +106,11 @@ def _operand_bits(plan: TilePlan, a_bits: float, b_bits: float) -> tuple[float, 
     return (b_bits, a_bits) if plan.swapped else (a_bits, b_bits)
 
 
+def _k_padded(plan: TilePlan, k: int) -> int:
+    """K as the tile's K loop covers it: whole stages of ``tile_k`` elements."""
+    return ceil_div(k, plan.tile_k) * plan.tile_k
+
+
 def _shared_per_k(plan: TilePlan, rows: float, cols: float, multicast: int) -> float:
     """Per element of K, what a tile loads of its M-side operand (``rows``) and its N-side
     operand (``cols``), a multicast cluster sharing one side.
@@ -127,7 +132,7 @@ def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multica
     """L2 bytes read for one tile's K loop (:func:`_shared_per_k`)."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
     per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8, multicast)
-    return ceil_div(k, plan.tile_k) * plan.tile_k * per_k
+    return _k_padded(plan, k) * per_k
 
 
 def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b_bits: float,
@@ -142,7 +147,7 @@ def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
     atoms = [math.ceil(plan.tile_k * bits / 8 / _TMA_ATOM_BYTES) for bits in (rows_bits, cols_bits)]
     per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1], multicast)
-    issued = ceil_div(k, plan.tile_k) * per_k / plan.cta_group
+    issued = _k_padded(plan, k) // plan.tile_k * per_k / plan.cta_group
     return issued * core.timing.tma_row_ns * 1e-9 * clock_hz
 
 
@@ -164,19 +169,19 @@ def _promotion_cycles(plan: TilePlan, core: SmTensorCore, k: int, promote_k: int
     rows = plan.tile_m // plan.cta_group
     if rows >= 2 * kind.full_rate_m:  # two consumer warpgroups: one promotes while the other multiplies
         return 0.0
-    promotions = math.ceil(ceil_div(k, plan.tile_k) * plan.tile_k / promote_k)
+    promotions = math.ceil(_k_padded(plan, k) / promote_k)
     return promotions * rows * plan.tile_n / core.timing.fma_lanes_per_sm
 
 
-def _operand_cycles(plan: TilePlan, kind, core: SmTensorCore, k: int, a_bits: float, b_bits: float) -> float:
+def _operand_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b_bits: float) -> float:
     """Cycles a tile's MMAs take at least to read their operands from one SM's shared memory.
 
-    Each MMA reads its ``mma_k`` elements of K for the SM's rows of A and of B (a CTA pair holds
-    half of each) at ``timing.smem_bytes_per_cycle``: an MMA with a narrow N reads more bytes
-    per MAC than the datapath can multiply."""
+    The MMAs read every operand byte of the K loop once, the SM's rows of A and of B (a CTA pair
+    holds half of each), at ``timing.smem_bytes_per_cycle``: an MMA with a narrow N reads more
+    bytes per MAC than the datapath can multiply."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
-    per_mma = (plan.tile_m * rows_bits + plan.tile_n * cols_bits) / 8 * kind.mma_k / plan.cta_group
-    return ceil_div(k, plan.tile_k) * plan.tile_k / kind.mma_k * per_mma / core.timing.smem_bytes_per_cycle
+    per_k = (plan.tile_m * rows_bits + plan.tile_n * cols_bits) / 8 / plan.cta_group
+    return _k_padded(plan, k) * per_k / core.timing.smem_bytes_per_cycle
 
 
 def _load_cycles(tile_l2_bytes: float, core: SmTensorCore, plan: TilePlan) -> float:
@@ -217,7 +222,7 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
     staging = rows * plan.tile_n * out_bits / 8 / t.smem_bytes_per_cycle
     store = _wave_store_cycles(plan, out_bits, clock_hz, store_bytes_per_s)
-    issue = max(plan.tile_cycles, _operand_cycles(plan, kind, core, k, a_bits, b_bits))
+    issue = max(plan.tile_cycles, _operand_cycles(plan, core, k, a_bits, b_bits))
     mma = issue / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
     tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
