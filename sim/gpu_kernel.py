@@ -24,7 +24,10 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   MMAs, so a wave pays only what the epilogue exceeds the MMAs by, plus the last tile's epilogue;
 - **L2-to-SM traffic**: every tile reads its rows of A and columns of B through L2, one of the
   two shared by a TMA multicast cluster (``multicast``) where the tile grid has that many tiles
-  reading it and the GEMM's M reaches ``multicast_min_m``, at ``l2_bytes_per_cycle`` for the
+  reading it and the GEMM's M reaches ``multicast_min_m`` (a cluster's SMs must share a GPC, so
+  where the GPU holds fewer such clusters than its SMs allow, ``max_active_clusters``, SMs idle
+  and the waves grow: a free search weighs this against each SM loading its own operands), at
+  ``l2_bytes_per_cycle`` for the
   GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
   operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
   pair's tile loads through both SMs of the pair);
@@ -128,15 +131,15 @@ def _shared_per_k(plan: TilePlan, rows: float, cols: float, multicast: int) -> f
     return per_k
 
 
-def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float, multicast: int) -> float:
+def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float) -> float:
     """L2 bytes read for one tile's K loop (:func:`_shared_per_k`)."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
-    per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8, multicast)
+    per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8, plan.cluster)
     return _k_padded(plan, k) * per_k
 
 
 def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b_bits: float,
-                    multicast: int, clock_hz: float) -> float:
+                    clock_hz: float) -> float:
     """Cycles one SM's TMA engine takes to issue a tile's K loop, one box row at a time.
 
     Each stage loads ``tile_k`` elements of K for every row of the M-side operand and every
@@ -146,7 +149,7 @@ def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b
     pair's between its two SMs. 0 where the design has no such figure."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
     atoms = [math.ceil(plan.tile_k * bits / 8 / _TMA_ATOM_BYTES) for bits in (rows_bits, cols_bits)]
-    per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1], multicast)
+    per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1], plan.cluster)
     issued = _k_padded(plan, k) // plan.tile_k * per_k / plan.cta_group
     return issued * core.timing.tma_row_ns * 1e-9 * clock_hz
 
@@ -216,7 +219,7 @@ def _exposed_epilogue(plan: TilePlan, core: SmTensorCore, staging: float, wait: 
 
 
 def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, promote_k, kind,
-                 store_bytes_per_s, multicast: int) -> KernelTime:
+                 store_bytes_per_s) -> KernelTime:
     t: KernelTiming = core.timing
     rows = plan.tile_m // plan.cta_group
     round_trips = 2 * t.l2_latency_ns * 1e-9 * clock_hz  # store completion, then the next tile's scales
@@ -225,9 +228,8 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
     issue = max(plan.tile_cycles, _operand_cycles(plan, core, k, a_bits, b_bits))
     mma = issue / core.compute_efficiency
     promotion = _promotion_cycles(plan, core, k, promote_k, kind)
-    tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits, multicast)
-    load = max(_load_cycles(tile_l2, core, plan), _tma_row_cycles(plan, core, k, a_bits, b_bits, multicast,
-                                                                   clock_hz))
+    tile_l2 = _tile_l2_bytes(plan, k, a_bits, b_bits)
+    load = max(_load_cycles(tile_l2, core, plan), _tma_row_cycles(plan, core, k, a_bits, b_bits, clock_hz))
     stall = max(0.0, load - mma - promotion)  # the K loop waits on its loads
     copies = _accumulator_copies(core, promote_k, kind)
     epilogue = _exposed_epilogue(plan, core, staging, round_trips, store, mma + stall + promotion, copies)
@@ -237,12 +239,12 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
                       promotion * waves_s, epilogue * waves_s, dram_s, l2_s)
 
 
-def _cluster(t: KernelTiming, m: int, tile: Tiling | None) -> int:
-    """CTAs of the kernel's TMA multicast cluster: the library's own where it fixes the tile, else
-    the design's, from ``multicast_min_m`` rows of the GEMM on (a single CTA below)."""
+def _clusters(t: KernelTiming, m: int, tile: Tiling | None) -> tuple[int, ...]:
+    """The TMA multicast clusters a kernel may run in: the library's own where it fixes one, else
+    a single CTA and, from ``multicast_min_m`` rows of the GEMM on, the design's cluster."""
     if tile is not None and tile.multicast is not None:
-        return tile.multicast
-    return t.multicast if m >= t.multicast_min_m else 1
+        return (tile.multicast,)
+    return (1, t.multicast) if m >= t.multicast_min_m and t.multicast > 1 else (1,)
 
 
 def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
@@ -264,14 +266,14 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     bandwidth the output stores of a wave share (infinite: stores cost only their round trip);
     ``tile``: the tiling and multicast cluster a kernel library launches, or the tile shapes it
     can launch (:class:`sim.tensor_core.TileSpace`: the fastest of them; None: the fastest
-    tiling, the design's cluster). ValueError if the core has no timing.
+    tiling, with or without the design's cluster). ValueError if the core has no timing.
     """
     if core.timing is None:
         raise ValueError("this tensor core declares no kernel timing (unit.timing in its design)")
     kind = core.kind(a_format, b_format)
-    plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile)
-             if _holds_promotion(p, core, promote_k, kind)]
-    multicast = _cluster(core.timing, m, tile)
+    clusters = _clusters(core.timing, m, tile)
+    plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile,
+                                       clusters) if _holds_promotion(p, core, promote_k, kind)]
     if not plans:
         raise ValueError(f"no {kind.name} tile holds two FP32 copies of its accumulators "
                          f"in {core.accumulator_bytes_per_sm} B per SM (promotion every {promote_k} of K)")
@@ -280,5 +282,6 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
         if p.out_tile not in dram:
             dram[p.out_tile] = dram_seconds(p)
     times = [_kernel_time(p, core, k, a_bits, b_bits, out_bits, clock_hz, dram[p.out_tile], promote_k,
-                          kind, store_bytes_per_s, multicast) for p in plans]
-    return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped))
+                          kind, store_bytes_per_s) for p in plans]
+    return min(times, key=lambda t: (t.total_s, -t.plan.tile_m * t.plan.tile_n, t.plan.swapped,
+                                     -t.plan.cluster))

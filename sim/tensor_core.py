@@ -15,12 +15,14 @@ N step. A tile is feasible when at least two stages of its operands (``tile_k`` 
 K per stage: one 128-byte row of the wider operand, a whole number of MMA Ks) fit in the
 SM's shared memory, and its FP32 accumulator fits the accumulator storage (tensor memory
 on Blackwell, registers on Hopper). Tiles go to SMs (or pairs) in waves: ``waves =
-ceil(tiles / slots)``. One tile takes ``max(tile_m, full_rate_m) x tile_n x K_padded / (rate x
-CTAs)`` cycles: an MMA with fewer rows than the datapath's full-rate M still takes the full
-time (``full_rate_m``), a CTA pair's M counting whole. Where the core allows it
-(``swap_ab``), the GEMM may also run transposed, ``out^T = B^T A^T``, so that a skinny M (a
-decode batch) sits on the MMA's N side and the weights' N on its M side, as CUTLASS and
-TensorRT-LLM do for small M. Among feasible tiles the fewest compute cycles win (ties: the
+ceil(tiles / slots)``, the slots being the SMs (or pairs) the GPU can hold at once in the
+kernel's clusters (``cluster`` tiles sharing a TMA load; a cluster of several SMs must sit in
+one GPC: :meth:`arch.units.SmTensorCore.clusters`). One tile takes ``max(tile_m, full_rate_m)
+x tile_n x K_padded / (rate x CTAs)`` cycles: an MMA with fewer rows than the datapath's
+full-rate M still takes the full time (``full_rate_m``), a CTA pair's M counting whole. Where
+the core allows it (``swap_ab``), the GEMM may also run transposed, ``out^T = B^T A^T``, so
+that a skinny M (a decode batch) sits on the MMA's N side and the weights' N on its M side, as
+CUTLASS and TensorRT-LLM do for small M. Among feasible tiles the fewest compute cycles win (ties: the
 larger tile, which moves fewer bytes; then the untransposed one).
 """
 
@@ -60,13 +62,15 @@ class TilePlan:
     issued_macs: float
     utilization: float
     grid: tuple[int, int]  # tiles of one GEMM along the MMA's M side and along its N side
+    cluster: int = 1  # tiles (CTAs or pairs) of one TMA multicast cluster
 
     @property
     def label(self) -> str:
         pair = "2sm" if self.cta_group == 2 else "1sm"
         swap = " swap-AB" if self.swapped else ""
-        return (f"{self.kind} {pair}{swap} {self.tile_m}x{self.tile_n}x{self.tile_k} {self.stages} stages, "
-                f"{self.tiles} tiles / {self.slots} slots = {self.waves} waves")
+        shared = f", multicast {self.cluster}" if self.cluster > 1 else ""
+        return (f"{self.kind} {pair}{swap} {self.tile_m}x{self.tile_n}x{self.tile_k} {self.stages} stages"
+                f"{shared}, {self.tiles} tiles / {self.slots} slots = {self.waves} waves")
 
     @property
     def out_tile(self) -> tuple[int, int]:
@@ -150,7 +154,7 @@ def _stages(core: SmTensorCore, rows: int, cols: int, tile_k: int, a_bits: float
 
 
 def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, swapped,
-          batch) -> TilePlan | None:
+          batch, cluster) -> TilePlan | None:
     rows, cols = tile_m // group, tile_n // group
     stages = _stages(core, rows, cols, tile_k, a_bits, b_bits)
     if stages < 2 or rows * tile_n * _ACC_BYTES > core.accumulator_bytes_per_sm:
@@ -161,30 +165,32 @@ def _plan(m, n, k, core, kind, group, tile_m, tile_n, tile_k, a_bits, b_bits, sw
     macs_per_cycle = kind.macs_per_sm_cycle * group
     tile_cycles = math.ceil(max(tile_m, kind.full_rate_m) * tile_n * k_padded / macs_per_cycle)
     grid = (ceil_div(m, tile_m), ceil_div(n, tile_n))
-    tiles, slots = grid[0] * grid[1] * batch, core.sms // group
-    if slots == 0:  # a CTA pair needs two SMs
+    tiles, slots = grid[0] * grid[1] * batch, core.clusters(group * cluster) * cluster
+    if slots == 0:  # a CTA pair needs two SMs, a cluster its SMs in one GPC
         return None
     waves = ceil_div(tiles, slots)
     compute = math.ceil(waves * tile_cycles / core.compute_efficiency)
     peak = core.sms * kind.macs_per_sm_cycle * compute
     return TilePlan(kind.name, group, swapped, tile_m, tile_n, tile_k, stages, tiles, slots, waves,
                     tile_cycles, compute, float(tiles) * tile_m * tile_n * k_padded,
-                    float(m) * n * k * batch / peak, grid)
+                    float(m) * n * k * batch / peak, grid, cluster)
 
 
 def feasible_plans(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_format: str,
                    a_bits: float, b_bits: float, batch: int = 1,
-                   tile: Tiling | None = None) -> list[TilePlan]:
+                   tile: Tiling | None = None, clusters: tuple[int, ...] = (1,)) -> list[TilePlan]:
     """Every tiling of the GEMM that fits the SM (see :func:`plan_gemm`), or only those the
-    ``tile`` a kernel library fixes (or its tile space) admits; ValueError if none."""
+    ``tile`` a kernel library fixes (or its tile space) admits, in each TMA multicast cluster of
+    ``clusters`` (tiles sharing a load); ValueError if none."""
     kind = core.kind(a_format, b_format)
     tile_k = _tile_k(kind, a_format, b_format) if tile is None or tile.tile_k is None else tile.tile_k
     if tile_k % kind.mma_k:
         raise ValueError(f"the kernel's K stage of {tile_k} elements is not a whole number of "
                          f"{kind.name} MMAs (K = {kind.mma_k})")
     orientations = [(m, n, a_bits, b_bits, False)] + ([(n, m, b_bits, a_bits, True)] if core.swap_ab else [])
-    plans = [p for rows, cols, rb, cb, swap in orientations for g, tm, tn in _candidates(kind)
-             if (p := _plan(rows, cols, k, core, kind, g, tm, tn, tile_k, rb, cb, swap, batch)) is not None]
+    shapes = [(o, g, tm, tn, c) for o in orientations for g, tm, tn in _candidates(kind) for c in clusters]
+    plans = [p for (rows, cols, rb, cb, swap), g, tm, tn, c in shapes
+             if (p := _plan(rows, cols, k, core, kind, g, tm, tn, tile_k, rb, cb, swap, batch, c))]
     if tile is not None:
         plans = [p for p in plans if tile.admits(p)]
         if not plans:

@@ -5,7 +5,15 @@ from .fpga_lut import LUT_DESIGNS, FitReport, LutAccelerator, LutUnit, fit, load
 from .logic_pim import PIM_LOCATIONS, PimUnit
 from .mma_kinds import KIND_TABLES, KindTable, MmaKind, load_kinds
 from .systolic import DATAFLOWS, SystolicArray
-from .tensor_core import ACCUMULATORS, LAUNCHES, KernelTiming, MXTensorCore, SmTensorCore, check_launch
+from .tensor_core import (
+    ACCUMULATORS,
+    LAUNCHES,
+    ClusterLimit,
+    KernelTiming,
+    MXTensorCore,
+    SmTensorCore,
+    check_launch,
+)
 from .vector import VectorUnit
 from .xpu import Link, Xpu
 
@@ -19,6 +27,7 @@ __all__ = [
     "PIM_LOCATIONS",
     "WEIGHT_TYPES",
     "BitSerialArray",
+    "ClusterLimit",
     "FitReport",
     "KernelTiming",
     "LAUNCHES",

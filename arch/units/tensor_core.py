@@ -171,6 +171,20 @@ class KernelTiming:
 
 
 @dataclass(frozen=True)
+class ClusterLimit:
+    """Thread-block clusters of ``sms`` SMs (one CTA each) that a GPU holds at once, as the CUDA
+    driver reports it (``cudaOccupancyMaxActiveClusters``): a cluster must sit within one GPC,
+    so where floorsweeping leaves GPCs whose SM count ``sms`` does not divide, SMs idle."""
+
+    sms: int
+    clusters: int
+
+    def __post_init__(self):
+        positive_int(self.sms, "sms", 1 << 16)
+        positive_int(self.clusters, "clusters", 1 << 16)
+
+
+@dataclass(frozen=True)
 class SmTensorCore:
     """A GPU's tensor cores as the hardware runs them: ``sms`` SMs issuing MMA instructions.
 
@@ -180,6 +194,8 @@ class SmTensorCore:
     accumulator in ``accumulator_bytes_per_sm`` (Blackwell's tensor memory, Hopper's
     registers). ``compute_efficiency`` is the sustained fraction of the peak MMA rate a real
     kernel keeps (clock under load, issue gaps), with its source in the design file.
+    ``max_active_clusters`` lists, per thread-block cluster size, how many such clusters the GPU
+    holds at once (:class:`ClusterLimit`); a size not listed fits every SM (``sms // size``).
 
     >>> core = SmTensorCore(sms=148, kinds="sm100_tcgen05", smem_bytes_per_sm=232448,
     ...                     accumulator_bytes_per_sm=262144)
@@ -197,6 +213,7 @@ class SmTensorCore:
     swap_ab: bool = True  # kernels may run out^T = B^T A^T to put a skinny M on the MMA's N side
     component: str = "tc"
     timing: KernelTiming | None = None  # None: MMA issue and DRAM traffic only (sim.tensor_core)
+    max_active_clusters: tuple[ClusterLimit, ...] = ()
     source: str = ""
 
     def __post_init__(self):
@@ -206,6 +223,8 @@ class SmTensorCore:
               f"must be in (0, 1], not {self.compute_efficiency!r}")
         check(self.accumulator in ACCUMULATORS, "accumulator",
               f"must be one of {', '.join(ACCUMULATORS)}, not {self.accumulator!r}")
+        sizes = [limit.sms for limit in self.max_active_clusters]
+        check(len(sizes) == len(set(sizes)), "max_active_clusters", f"lists a cluster size twice: {sizes}")
         self.kind_table  # noqa: B018 - an unknown table name fails here, not at the first GEMM
 
     @property
@@ -221,6 +240,11 @@ class SmTensorCore:
 
     def macs_per_cycle(self, a_format: str, b_format: str) -> float:
         return self.sms * self.kind(a_format, b_format).macs_per_sm_cycle
+
+    def clusters(self, size: int) -> int:
+        """Clusters of ``size`` SMs resident at once (``max_active_clusters``, at most ``sms // size``)."""
+        listed = next((c.clusters for c in self.max_active_clusters if c.sms == size), self.sms)
+        return min(listed, self.sms // size)
 
     @property
     def area_mm2(self) -> float | None:

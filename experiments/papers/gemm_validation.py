@@ -152,15 +152,18 @@ ESTIMATES = ("launch_ns", "dram_latency_ns", "l2_latency_ns", "l2_bytes_per_cycl
 
 
 def sensitivity(path: Path = MEASUREMENTS, factors: tuple[float, ...] = (0.5, 2.0)) -> pd.DataFrame:
-    """GEMMs within the tolerance with each estimated timing figure scaled by each factor."""
+    """GEMMs within the tolerance with each estimated timing figure scaled by each factor, and
+    without the design's cluster occupancy limit (factor "none": every cluster fits)."""
     rows = []
     for s in load_sets(path):
         acc = load_accelerator(s.design)
         timing = acc.unit.timing
-        for name, factor in ((n, f) for n in ESTIMATES for f in factors if timing is not None):
-            varied = replace(timing, **{name: getattr(timing, name) * factor})
-            scaled = replace(acc, unit=replace(acc.unit, timing=varied))
-            within = sum(predict(s, g, scaled)["within"] for g in s.gemms)
+        variants = [(name, f, replace(acc.unit, timing=replace(timing, **{name: getattr(timing, name) * f})))
+                    for name in ESTIMATES for f in factors if timing is not None]
+        if acc.unit.max_active_clusters:
+            variants.append(("max_active_clusters", "none", replace(acc.unit, max_active_clusters=())))
+        for name, factor, unit in variants:
+            within = sum(predict(s, g, replace(acc, unit=unit))["within"] for g in s.gemms)
             rows.append({"set": s.name, "figure": name, "factor": factor, "within": within,
                          "of": len(s.gemms)})
     return pd.DataFrame(rows, columns=["set", "figure", "factor", "within", "of"])
@@ -216,7 +219,11 @@ _MECHANISMS = (
     "waits on its shared-memory operand reads (128 bytes a clock), as a UMMA sweep measured. "
     "On B200 an SM's TMA engine issues one box row (at most 128 bytes) per 0.78 ns, measured by a "
     "one-SM CUTLASS mainloop sweep, so a 64-element FP8 K stage loads half the bytes per row of a "
-    "128-element one. Each figure is predicted "
+    "128-element one. A multicast cluster's SMs must share a GPC: on B200 the GPU holds 33 clusters "
+    "of four SMs (a CTA pair and the pair sharing its loads), so such a kernel runs its tiles on "
+    "132 of the 148 SMs (66 pair slots a wave instead of 74), as the CUDA driver reports for a "
+    "148-SM B300 (no B200 figure is published: an estimate); where no library fixes the cluster, "
+    "the search weighs sharing loads against the idle SMs. Each figure is predicted "
     "as it was timed (the set's `launch`): DeepGEMM's are the profiler's kernel durations; vLLM's are "
     "per call of a CUDA graph replay (triton's do_bench_cudagraph), so each call also waits the gap "
     "between dependent launches from a graph, and the MAMF calls the gap of a stream launch. The gaps "
@@ -225,41 +232,38 @@ _MECHANISMS = (
     "estimate. No figure is fitted to these measurements; the estimated ones are varied below.")
 
 _REMAINING = (
-    "What decides the GEMMs outside. On B200: (1) vLLM's CUTLASS FP8 kernel at M >= 4096 (6 rows, "
-    "PR #18778's 256x128x64 pair tile): measured 2,285 to 2,545 TFLOPS, flat from M = 2048 on, "
-    "where the model gives 2,845 to 3,048 (+20 to +32 %). The TMA issue rate brings the same "
-    "tile within 11 % from M = 256 to 2048 (64-byte rows: a stage issues twice the rows per byte "
-    "of a 128-byte one), and the B200 sustains the model's MMA rate elsewhere (cuBLASLt's best FP8 "
-    "shape, `mamf_b200_fp8`, 26 waves, is within 2 %). The measured rows do not follow wave "
-    "quantisation (M = 2048, 3.5 waves of 4, runs as fast as M = 16384, 27.7 of 28), which points "
-    "to a whole-GPU limit rather than an SM-local one; its operands and output fit the 126 MB L2 "
-    "at 4096x4096. (2) cuBLAS BF16 at M >= 256 (5 rows, +15 to +18 %; all eight BF16 rows from "
-    "M = 256 up are +9 to +18 %): 1,112 to 1,513 TFLOPS, at most 67 % of 2.25 PFLOPS, against "
-    "1,745 (78 %) for cuBLAS's best BF16 shape on B200 (`mamf_b200_bf16`, within 1 %); cuBLAS's "
-    "tile choice per shape is not known and the model takes the fastest tiling of every MMA shape "
-    "at the sustained rate. Two measured effects bear on (1) and (2) and are not modelled. The "
-    "power wall: back-to-back kernels on a B200 draw about 1 kW and its SM clock falls from "
-    "1,965 MHz to about 1,580 MHz within about 5 ms (flashinfer-ai/flashinfer pull request #2899, "
-    "2026); both vLLM runs replay CUDA graphs of back-to-back calls, and a power limit, unlike a "
-    "tile's MMA time, does not care how full the last wave is. What clock each published run held, "
-    "and the power limit of its system, is not published, so the model keeps one sustained rate "
-    "(80 % of peak at the data-sheet clock). And a CUTLASS SM100 mainloop alone on one SM "
-    "(lookup1980/microbench-blackwell, no power wall) peaks at 20.6 FP8 and 10.5 BF16 TFLOPS, 17 % "
-    "under that rate, where its MMAs bind (128x192 and 128x256 tiles, 128-byte K stages); the "
-    "sweep records no clock, so its clock and the mainloop's issue cannot be told apart. (3) PR "
-    "#19566's N = 4096 rows at M <= 64: FP8 (3 rows, PR #18778's 64x64 "
-    "tile, whose N = 6144 rows are within 14 %) and BF16 at M = 64 (+15.1 %). In both libraries the "
-    "N = 4096 kernels take 94 to 96 % of the time of the N = 6144 ones with two thirds of the weight "
-    "bytes (FP8 at M = 1: 5.7 against 5.9 us; BF16 at M = 64: 7.5 against 8.0 us). The FP8 kernel "
-    "runs one wave in which every busy SM streams the same 64 weight rows (64 SMs against 96), so "
-    "its time follows one SM's streaming rate: about 35 bytes a clock (262 KB per SM in about 4 us, "
-    "after the launch gap and the model's fixed time) gives both. The model lets an SM load at 61 "
-    "bytes a clock (its 1/148 share of 16.8 TB/s; its TMA issue limit, 128 bytes per 0.78 ns, is "
-    "higher) and so times the N = 4096 kernel by its MMAs; no published figure for one SM streaming "
-    "from DRAM while others do was found. (4) PR #19566's BF16 row at M = 1 (2.7 TFLOPS, slower than its "
-    "own M = 16 row): cuBLAS runs another kernel there. On H800, DeepGEMM's masked grouped GEMMs, "
-    "whose measured throughput falls with the number of groups at equal FLOPs (the model's max of "
-    "compute and memory terms does not), and its K = 512 shapes.")
+    "What decides the GEMMs outside. On B200: (1) vLLM's CUTLASS FP8 kernel at M = 8192, N = 6144 "
+    "(+15.4 %; its 2x2 cluster, 66 pair slots): the FP8 rows from M = 2048 up measure 2,285 to "
+    "2,545 TFLOPS and do not follow the model's wave count (M = 2048 runs as fast as M = 16384), "
+    "and the model stays +1 to +15 % above them. Two measured effects bear on that remainder and "
+    "are not modelled. The power wall: back-to-back kernels on a B200 draw about 1 kW and its SM "
+    "clock falls from 1,965 MHz to about 1,580 MHz within about 5 ms (flashinfer-ai/flashinfer pull "
+    "request #2899, 2026); both vLLM runs replay CUDA graphs of back-to-back calls, and a power "
+    "limit, unlike a tile's MMA time, does not care how full the last wave is. What clock each "
+    "published run held, and the power limit of its system, is not published, so the model keeps "
+    "one sustained rate (80 % of peak at the data-sheet clock). And a CUTLASS SM100 mainloop alone on "
+    "one SM (lookup1980/microbench-blackwell, no power wall) peaks at 20.6 FP8 and 10.5 BF16 TFLOPS, "
+    "17 % under that rate, where its MMAs bind (128x192 and 128x256 tiles, 128-byte K stages); the "
+    "sweep records no clock, so its clock and the mainloop's issue cannot be told apart. (2) cuBLAS "
+    "BF16 at M = 16384 (+17.0 %, 1,513 TFLOPS, 67 % of 2.25 PFLOPS, against 1,745 for cuBLAS's best "
+    "BF16 shape, `mamf_b200_bf16`, within 1 %): the same two effects; cuBLAS's tile and cluster per "
+    "shape are not known and the model takes the fastest. (3) PR #19566's N = 4096 rows at M <= 64: "
+    "FP8 (3 rows, PR #18778's 64x64 tile in a 1x8 cluster, whose N = 6144 rows are within 14 %) and "
+    "BF16 at M = 64 (+15.1 %). In both libraries the N = 4096 kernels take 94 to 96 % of the time of "
+    "the N = 6144 ones with two thirds of the weight bytes (FP8 at M = 1: 5.7 against 5.9 us; BF16 at "
+    "M = 64: 7.5 against 8.0 us). The FP8 kernel runs one wave in which every busy SM streams the same "
+    "64 weight rows (64 SMs against 96), so its time follows one SM's streaming rate: about 35 bytes a "
+    "clock (262 KB per SM in about 4 us, after the launch gap and the model's fixed time) gives both. "
+    "The model lets an SM load at 61 bytes a clock (its 1/148 share of 16.8 TB/s; its TMA issue "
+    "limit, 128 bytes per 0.78 ns, is higher) and so times the N = 4096 kernel by its MMAs; no "
+    "published figure for one SM streaming from DRAM while others do was found. (4) PR #19566's BF16 "
+    "row at M = 1 (2.7 TFLOPS, slower than its own M = 16 row): cuBLAS runs another kernel there. On "
+    "H800, DeepGEMM's masked grouped GEMMs, whose measured throughput falls with the number of groups "
+    "at equal FLOPs (the model's max of compute and memory terms does not), and its K = 512 shapes. "
+    "The count rests on one estimate more than the others: without the cluster limit (every cluster "
+    "of four fits, as it would on a part whose GPCs all hold a multiple of four SMs) it is 54 of 75; "
+    "with 34, 35 or 36 clusters of four it is 63, 61 and 59 (the sensitivity table below gives "
+    "the first).")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:

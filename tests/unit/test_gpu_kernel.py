@@ -320,9 +320,9 @@ def test_a_multicast_cluster_and_a_cta_pair_split_the_rows_they_issue():
                          lambda plan: 0.0, tile=tile)
 
     one, two = issue_s(1), issue_s(2)
-    per_sm = lambda rows: 4096 // 64 * rows * 10e-9 * one.plan.waves  # noqa: E731
-    assert one.mma_s == pytest.approx(per_sm((256 + 128) / 2), rel=1e-6)  # the pair halves every row
-    assert two.mma_s == pytest.approx(per_sm((256 / 2 + 128) / 2), rel=1e-6)  # A's rows shared by two
+    per_sm = lambda rows, t: 4096 // 64 * rows * 10e-9 * t.plan.waves  # noqa: E731
+    assert one.mma_s == pytest.approx(per_sm((256 + 128) / 2, one), rel=1e-6)  # the pair halves every row
+    assert two.mma_s == pytest.approx(per_sm((256 / 2 + 128) / 2, two), rel=1e-6)  # A's rows shared by two
 
 
 def test_a_kernel_stage_must_hold_whole_mmas():
@@ -366,3 +366,44 @@ def test_a_tile_space_keeps_the_fastest_of_the_librarys_shapes():
     assert free.plan.swapped  # the free search transposes this skinny GEMM; the space does not allow it
     with pytest.raises(ValueError, match=r"tile M in \[96\], N in \[64\] is not a feasible tiling"):
         _b200(16, 6144, 4096, tile=TileSpace(tile_m=(96,), tile_n=(64,)))
+
+
+def test_clusters_of_four_sms_leave_sms_idle_and_the_waves_grow():
+    # b200: the driver holds 33 clusters of 4 SMs (132 of 148 SMs), pairs on every SM.
+    from sim import KernelTile
+
+    core = B200.unit
+    assert (core.clusters(1), core.clusters(2), core.clusters(4), core.clusters(8)) == (148, 74, 33, 18)
+    assert replace(core, sms=100).clusters(4) == 25  # never more than the SMs hold
+    tile = lambda multicast: KernelTile(256, 128, cta_group=2, multicast=multicast, tile_k=64)  # noqa: E731
+    pair, quad = _b200(16384, 4096, 4096, tile=tile(1)), _b200(16384, 4096, 4096, tile=tile(2))
+    assert (pair.plan.slots, pair.plan.waves) == (74, 28) and (quad.plan.slots, quad.plan.waves) == (66, 32)
+    assert quad.plan.cluster == 2 and "multicast 2" in quad.plan.label and "multicast" not in pair.plan.label
+    assert quad.l2_s < pair.l2_s  # A's loads shared by two pairs: fewer L2 bytes, in more waves
+    # Without the limit every cluster fits: the 2x2 cluster runs in 74 slots again.
+    free = replace(core, max_active_clusters=())
+    t = time_gemm(16384, 4096, 4096, free, "fp8_e4m3fn", "fp8_e4m3fn", 8.25, 8.25, 16, B200.clock_hz,
+                  lambda plan: 0.0, tile=tile(2))
+    assert t.plan.slots == 74 and t.plan.waves == 28
+
+
+def test_a_free_search_weighs_the_cluster_against_the_idle_sms():
+    # With no library tile the search runs each tiling alone and in the design's cluster: never
+    # slower than either, and on the b200 it drops the cluster where the idle SMs cost a wave.
+    from sim import TileSpace
+
+    both = _b200(1024, 4096, 4096)
+    for multicast in (1, 2):
+        space = TileSpace(tile_m=(both.plan.tile_m,), tile_n=(both.plan.tile_n,), cta_group=(1, 2),
+                          swapped=True, multicast=multicast)
+        assert both.total_s <= _b200(1024, 4096, 4096, tile=space).total_s
+    # 74 pair tiles: one wave on every SM alone, two in clusters of four SMs (66 slots).
+    pair_tiles = TileSpace(tile_m=(256,), tile_n=(128,), cta_group=(2,))
+    alone = _b200(256, 74 * 128, 4096, tile=pair_tiles)
+    assert (alone.plan.cluster, alone.plan.slots, alone.plan.waves) == (1, 74, 1)
+    core = replace(B200.unit, max_active_clusters=())  # every cluster fits: sharing loads only helps
+    shared = time_gemm(256, 74 * 128, 4096, core, "fp8_e4m3fn", "fp8_e4m3fn", 8.25, 8.25, 16, B200.clock_hz,
+                       lambda plan: 0.0, tile=pair_tiles)
+    assert (shared.plan.cluster, shared.plan.waves) == (2, 1) and shared.l2_s < alone.l2_s
+    with pytest.raises(FieldError, match="max_active_clusters: lists a cluster size twice"):
+        replace(B200.unit, max_active_clusters=B200.unit.max_active_clusters * 2)
