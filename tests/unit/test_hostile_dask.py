@@ -21,13 +21,14 @@ from experiments.spec import spec_from_dict
 from experiments.sweep import enumerate_points, run_sweep
 
 DASK = Path(sys.executable).parent / "dask"
-# Decode on a small model: a few ms a point; 240 points in chunks keep two workers busy for
-# seconds, so the kill lands mid-sweep (asserted below, not assumed).
-SPEC = {"schema_version": 1, "name": "loopback", "base": "systolic_32x32_ws",
+# GPU designs timed as whole kernels (each GEMM's tiling searched): tens of ms a point, so 144
+# points in chunks keep two workers busy for seconds and the kill lands mid-sweep (asserted
+# below, not assumed; a systolic point takes well under a millisecond, too fast to catch).
+SPEC = {"schema_version": 1, "name": "loopback", "base": "b200",
         "workload": {"model": "opt-1.3b", "context": 128},
-        "axes": {"unit.rows": [4, 8, 12, 16, 24, 32, 48, 64], "unit.cols": [4, 8, 16, 32, 64],
-                 "dram.bandwidth_bytes_per_s": [1.6e10, 3.2e10, 6.4e10],
-                 "phase": ["decode", "prefill"]},
+        "axes": {"unit.sms": [16, 32, 48, 64, 80, 96, 112, 128],
+                 "unit.smem_bytes_per_sm": [131072, 196608, 232448],
+                 "dram.bandwidth_bytes_per_s": [2e12, 4e12, 8e12], "phase": ["decode", "prefill"]},
         "qsnr": {"rows": 8, "cols": 128}}
 DEADLINE_S = 150
 
