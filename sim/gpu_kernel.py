@@ -27,10 +27,9 @@ module adds, each from a sourced constant of the design (:class:`arch.units.Kern
   reading it and the GEMM's M reaches ``multicast_min_m`` (a cluster's SMs must share a GPC, so
   where the GPU holds fewer such clusters than its SMs allow, ``max_active_clusters``, SMs idle
   and the waves grow: a free search weighs this against each SM loading its own operands), at
-  ``l2_bytes_per_cycle`` for the
-  GPU, and at most its ``1 / sms`` share into any one SM (a tile's K loop takes at least its
-  operand bytes at that rate, so a few busy SMs cannot draw the whole DRAM bandwidth; a CTA
-  pair's tile loads through both SMs of the pair);
+  ``l2_bytes_per_cycle`` for the GPU, and at most its ``1 / sms`` share into any one SM (a
+  tile's K loop takes at least its operand bytes at that rate, so a few busy SMs cannot draw
+  the whole DRAM bandwidth; a CTA pair's tile loads through both SMs of the pair);
 - **MMA operand reads**: an MMA reads A and B from shared memory at ``smem_bytes_per_cycle``,
   so one with a narrow N waits on its operands (at 128 bytes a clock a 1-SM M = 128 MMA keeps
   full rate from N = 128 up);
@@ -114,27 +113,27 @@ def _k_padded(plan: TilePlan, k: int) -> int:
     return ceil_div(k, plan.tile_k) * plan.tile_k
 
 
-def _shared_per_k(plan: TilePlan, rows: float, cols: float, multicast: int) -> float:
+def _shared_per_k(plan: TilePlan, rows: float, cols: float) -> float:
     """Per element of K, what a tile loads of its M-side operand (``rows``) and its N-side
-    operand (``cols``), a multicast cluster sharing one side.
+    operand (``cols``), its multicast cluster sharing one side.
 
     A tile's rows of the M-side operand are also read by the other tiles of its grid row, its
     columns of the N-side operand by the other tiles of its grid column; a cluster of
-    ``multicast`` CTAs loads once what its tiles share (each CTA issuing its slice), so a side
-    can be shared only where the grid has that many tiles needing it (a swap-AB decode GEMM has
-    one tile column: its weights are never shared). The cluster shares the side that saves more."""
-    per_k = rows + cols
-    if plan.grid[1] >= multicast:  # tiles along N read the same rows
-        per_k = min(per_k, rows / multicast + cols)
-    if plan.grid[0] >= multicast:  # tiles along M read the same columns
-        per_k = min(per_k, rows + cols / multicast)
+    ``plan.cluster`` tiles loads once what they share (each issuing its slice), so a side can be
+    shared only where the grid has that many tiles needing it (a swap-AB decode GEMM has one
+    tile column: its weights are never shared). The cluster shares the side that saves more."""
+    per_k, shared = rows + cols, plan.cluster
+    if plan.grid[1] >= shared:  # tiles along N read the same rows
+        per_k = min(per_k, rows / shared + cols)
+    if plan.grid[0] >= shared:  # tiles along M read the same columns
+        per_k = min(per_k, rows + cols / shared)
     return per_k
 
 
 def _tile_l2_bytes(plan: TilePlan, k: int, a_bits: float, b_bits: float) -> float:
     """L2 bytes read for one tile's K loop (:func:`_shared_per_k`)."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
-    per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8, plan.cluster)
+    per_k = _shared_per_k(plan, plan.tile_m * rows_bits / 8, plan.tile_n * cols_bits / 8)
     return _k_padded(plan, k) * per_k
 
 
@@ -149,7 +148,7 @@ def _tma_row_cycles(plan: TilePlan, core: SmTensorCore, k: int, a_bits: float, b
     pair's between its two SMs. 0 where the design has no such figure."""
     rows_bits, cols_bits = _operand_bits(plan, a_bits, b_bits)
     atoms = [math.ceil(plan.tile_k * bits / 8 / _TMA_ATOM_BYTES) for bits in (rows_bits, cols_bits)]
-    per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1], plan.cluster)
+    per_k = _shared_per_k(plan, plan.tile_m * atoms[0], plan.tile_n * atoms[1])
     issued = _k_padded(plan, k) // plan.tile_k * per_k / plan.cta_group
     return issued * core.timing.tma_row_ns * 1e-9 * clock_hz
 

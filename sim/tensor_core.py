@@ -22,8 +22,8 @@ x tile_n x K_padded / (rate x CTAs)`` cycles: an MMA with fewer rows than the da
 full-rate M still takes the full time (``full_rate_m``), a CTA pair's M counting whole. Where
 the core allows it (``swap_ab``), the GEMM may also run transposed, ``out^T = B^T A^T``, so
 that a skinny M (a decode batch) sits on the MMA's N side and the weights' N on its M side, as
-CUTLASS and TensorRT-LLM do for small M. Among feasible tiles the fewest compute cycles win (ties: the
-larger tile, which moves fewer bytes; then the untransposed one).
+CUTLASS and TensorRT-LLM do for small M. Among feasible tiles the fewest compute cycles win
+(ties: the larger tile, which moves fewer bytes; then the untransposed one).
 """
 
 from __future__ import annotations

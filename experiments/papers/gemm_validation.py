@@ -263,7 +263,7 @@ _REMAINING = (
     "The count rests on one estimate more than the others: without the cluster limit (every cluster "
     "of four fits, as it would on a part whose GPCs all hold a multiple of four SMs) it is 54 of 75; "
     "with 34, 35 or 36 clusters of four it is 63, 61 and 59 (the sensitivity table below gives "
-    "the first).")
+    "the count without the limit, factor none).")
 
 
 def _summary(table: pd.DataFrame, sens: pd.DataFrame) -> str:
