@@ -238,12 +238,17 @@ def _kernel_time(plan, core, k, a_bits, b_bits, out_bits, clock_hz, dram_s, prom
                       promotion * waves_s, epilogue * waves_s, dram_s, l2_s)
 
 
-def _clusters(t: KernelTiming, m: int, tile: Tiling | None) -> tuple[int, ...]:
+def _clusters(core: SmTensorCore, m: int, tile: Tiling | None) -> tuple[int, ...]:
     """The TMA multicast clusters a kernel may run in: the library's own where it fixes one, else
-    a single CTA and, from ``multicast_min_m`` rows of the GEMM on, the design's cluster."""
+    the design's from ``multicast_min_m`` rows of the GEMM on, and a single CTA where that cluster
+    leaves SMs idle (elsewhere sharing loads never costs, so a single CTA is never faster)."""
     if tile is not None and tile.multicast is not None:
         return (tile.multicast,)
-    return (1, t.multicast) if m >= t.multicast_min_m and t.multicast > 1 else (1,)
+    shared = core.timing.multicast
+    if m < core.timing.multicast_min_m or shared == 1:
+        return (1,)
+    idles = any(core.clusters(group * shared) * shared < core.clusters(group) for group in (1, 2))
+    return (1, shared) if idles else (shared,)
 
 
 def _holds_promotion(plan: TilePlan, core: SmTensorCore, promote_k: int | None, kind) -> bool:
@@ -270,7 +275,7 @@ def time_gemm(m: int, n: int, k: int, core: SmTensorCore, a_format: str, b_forma
     if core.timing is None:
         raise ValueError("this tensor core declares no kernel timing (unit.timing in its design)")
     kind = core.kind(a_format, b_format)
-    clusters = _clusters(core.timing, m, tile)
+    clusters = _clusters(core, m, tile)
     plans = [p for p in feasible_plans(m, n, k, core, a_format, b_format, a_bits, b_bits, batch, tile,
                                        clusters) if _holds_promotion(p, core, promote_k, kind)]
     if not plans:
